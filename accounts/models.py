@@ -1,0 +1,67 @@
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .choices import REVEAL_ROLES, WRITE_ROLES, Role
+
+
+class User(AbstractUser):
+    """A member of staff or a volunteer. Their area is a division; their role says what they may do."""
+
+    role = models.CharField(_("角色"), max_length=32, choices=Role.choices, default=Role.COMMUNITY_WORKER)
+    division = models.ForeignKey(
+        "households.Division",
+        verbose_name=_("所属区域"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        help_text=_("市级角色可留空（全市）；镇街、村居工作人员必须指定。"),
+    )
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def clean(self):
+        super().clean()
+        if self.role in (Role.TOWN_WORKER, Role.COMMUNITY_WORKER) and not self.division_id:
+            raise ValidationError({"division": _("镇街和村居工作人员必须指定所属区域。")})
+        if self.role == Role.TOWN_WORKER and self.division_id and self.division.level != "town":
+            raise ValidationError({"division": _("镇街工作人员的区域必须是一个镇街。")})
+        if (
+            self.role == Role.COMMUNITY_WORKER
+            and self.division_id
+            and self.division.level
+            not in (
+                "community",
+                "grid",
+            )
+        ):
+            raise ValidationError({"division": _("村居工作人员的区域必须是村（社区）或网格。")})
+
+    @property
+    def can_write(self) -> bool:
+        return self.is_active and (self.is_superuser or self.role in WRITE_ROLES)
+
+    @property
+    def can_reveal(self) -> bool:
+        return self.is_active and (self.is_superuser or self.role in REVEAL_ROLES)
+
+    @property
+    def is_city_admin(self) -> bool:
+        return self.is_active and (self.is_superuser or self.role == Role.ADMIN)
+
+    @property
+    def sees_whole_city(self) -> bool:
+        return (
+            self.is_superuser
+            or (self.role in (Role.ADMIN, Role.CITY_MANAGER) and not self.division_id)
+            or bool(self.division_id and self.division.level == "city")
+        )
+
+    @property
+    def is_volunteer(self) -> bool:
+        return self.role == Role.VOLUNTEER and not self.is_superuser

@@ -1,0 +1,25 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+
+def as_drf_error(error: DjangoValidationError) -> serializers.ValidationError:
+    if hasattr(error, "error_dict"):
+        return serializers.ValidationError(
+            {("non_field_errors" if k == "__all__" else k): v for k, v in error.message_dict.items()}
+        )
+    return serializers.ValidationError({"non_field_errors": error.messages})
+
+
+class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related-object field whose choices go through restrict(user, action)."""
+
+    def __init__(self, *, action: str = "change", filters: dict | None = None, **kwargs):
+        self.scope_action = action
+        self.extra_filters = filters or {}
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        queryset = super().get_queryset()
+        user = getattr(request, "user", None)
+        return queryset.restrict(user, self.scope_action).filter(**self.extra_filters)

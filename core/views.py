@@ -1,0 +1,117 @@
+"""Generic views: each concrete view declares its model, filterset, form and template.
+
+Every queryset passes through ``Model.objects.restrict(user, action)``; an object outside the
+user's area raises 404, and a read-only role gets 404 on edit pages (it cannot see them as editable).
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.views import View
+from django.views.generic import DetailView, FormView
+from django_filters.views import FilterView
+
+from .scoping import CHANGE, VIEW
+
+
+class ScopedMixin:
+    model = None
+    scope_action = VIEW
+
+    def base_queryset(self):
+        return self.model.objects.all()
+
+    def get_queryset(self):
+        return self.base_queryset().restrict(self.request.user, self.scope_action)
+
+
+class ObjectListView(ScopedMixin, FilterView):
+    """A filtered, sorted, paginated list. ``sort_fields`` maps ?sort= values to order_by fields."""
+
+    paginate_by = 25
+    sort_fields: dict[str, str] = {}
+    default_sort = "-id"
+    strict = False
+
+    def get_paginate_by(self, queryset):
+        try:
+            size = int(self.request.GET.get("per_page", self.paginate_by))
+        except ValueError:
+            return self.paginate_by
+        return max(10, min(size, 200))
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        key = self.request.GET.get("sort", "")
+        field = self.sort_fields.get(key.lstrip("-"))
+        if field:
+            return queryset.order_by(("-" if key.startswith("-") else "") + field, "-id")
+        return queryset.order_by(self.default_sort)
+
+
+class ObjectDetailView(ScopedMixin, DetailView):
+    pass
+
+
+class ScopedObjectMixin(ScopedMixin):
+    """Fetch the object named by the URL through restrict(); 404 if out of area or read-only."""
+
+    scope_action = CHANGE
+    pk_url_kwarg = "pk"
+
+    def get_object(self):
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs[self.pk_url_kwarg])
+
+
+class ServiceFormView(FormView):
+    """A form whose valid data goes to a service; a service ValidationError is shown on the form."""
+
+    success_message = ""
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        if getattr(self, "pass_user_to_form", True):
+            kwargs["user"] = self.request.user
+        return kwargs
+
+    def form_valid(self, form):
+        try:
+            self.result = self.perform(form)
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, error.messages)
+            return self.form_invalid(form)
+        if self.success_message:
+            messages.success(self.request, self.success_message)
+        return HttpResponseRedirect(self.get_success_url())
+
+    def perform(self, form):
+        raise NotImplementedError
+
+
+class WriterRequiredMixin:
+    """Create pages (no object yet): read-only roles are refused."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.can_write:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ObjectActionView(ScopedObjectMixin, View):
+    """A POST-only action on one scoped object (archive, restore, end a status)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        obj = self.get_object()
+        if obj is None:
+            raise Http404
+        return self.act(obj)
+
+    def act(self, obj):
+        raise NotImplementedError

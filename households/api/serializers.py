@@ -1,0 +1,222 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from core import idnumber
+from core.serializers import ScopedPrimaryKeyRelatedField, as_drf_error
+from core.validators import is_valid_phone, normalize_phone
+
+from .. import choices as c
+from .. import services
+from ..models import AssistanceStatus, Division, Household, Person, PolicyParameter
+
+
+class DivisionSerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Division
+        fields = ["id", "code", "name", "level", "parent", "is_demo", "is_active"]
+
+
+class AssistanceStatusSerializer(serializers.ModelSerializer):
+    person = ScopedPrimaryKeyRelatedField(queryset=Person.objects.all())
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    is_current = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = AssistanceStatus
+        fields = [
+            "id",
+            "person",
+            "kind",
+            "kind_label",
+            "detail",
+            "source",
+            "start_date",
+            "end_date",
+            "is_current",
+        ]
+        read_only_fields = ["source"]
+
+    def create(self, validated_data):
+        try:
+            return services.status_add(
+                person=validated_data.pop("person"), user=self.context["request"].user, data=validated_data
+            )
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+
+    def update(self, instance, validated_data):
+        if set(validated_data) - {"end_date"}:
+            raise serializers.ValidationError({"non_field_errors": [_("救助身份只能修改终止日期。")]})
+        try:
+            return services.status_end(
+                status=instance, user=self.context["request"].user, end_date=validated_data["end_date"]
+            )
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+
+
+class CurrentStatusSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AssistanceStatus
+        fields = ["kind", "detail", "source", "start_date"]
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    household = ScopedPrimaryKeyRelatedField(queryset=Household.objects.all())
+    id_number = serializers.CharField(
+        write_only=True, required=False, help_text=_("18位或15位身份证号码（只写）")
+    )
+    id_number_masked = serializers.CharField(source="id_masked", read_only=True)
+    phone = serializers.CharField(write_only=True, required=False, allow_blank=True)
+    phone_masked = serializers.CharField(read_only=True)
+    age = serializers.IntegerField(read_only=True)
+    current_statuses = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Person
+        fields = [
+            "id",
+            "household",
+            "name",
+            "id_number",
+            "id_number_masked",
+            "sex",
+            "birth_date",
+            "age",
+            "relation",
+            "phone",
+            "phone_masked",
+            *[f for f in services.PERSON_FIELDS if f not in ("name", "relation")],
+            "status",
+            "needs_review",
+            "current_statuses",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["sex", "birth_date", "status", "needs_review", "created_at", "updated_at"]
+
+    def get_current_statuses(self, person) -> list[str]:
+        statuses = getattr(person, "current_status_list", None)
+        if statuses is None:
+            statuses = person.statuses.current()
+        return sorted({s.kind for s in statuses})
+
+    def validate_id_number(self, value):
+        try:
+            return idnumber.parse(value).value
+        except idnumber.IdNumberError as error:
+            raise serializers.ValidationError(error.message) from None
+
+    def validate_phone(self, value):
+        phone = normalize_phone(value)
+        if phone and not is_valid_phone(phone):
+            raise serializers.ValidationError(_("请填写11位手机号码或固定电话号码。"))
+        return phone
+
+    def validate(self, attrs):
+        if self.instance is None and not attrs.get("id_number"):
+            raise serializers.ValidationError({"id_number": [_("请填写身份证号码。")]})
+        return attrs
+
+    def create(self, validated_data):
+        try:
+            return services.person_create(
+                household=validated_data.pop("household"),
+                user=self.context["request"].user,
+                data=validated_data,
+                id_number=validated_data.pop("id_number"),
+                phone=validated_data.pop("phone", ""),
+            )
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+
+    def update(self, instance, validated_data):
+        try:
+            return services.person_update(
+                person=instance,
+                user=self.context["request"].user,
+                data=validated_data,
+                id_number=validated_data.pop("id_number", None),
+                phone=validated_data.pop("phone", None),
+                household=validated_data.pop("household", None),
+            )
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+
+
+class HouseholdSerializer(serializers.ModelSerializer):
+    community = ScopedPrimaryKeyRelatedField(
+        queryset=Division.objects.all(), filters={"level": c.DivisionLevel.COMMUNITY}, action="view"
+    )
+    grid = ScopedPrimaryKeyRelatedField(
+        queryset=Division.objects.all(),
+        filters={"level": c.DivisionLevel.GRID},
+        action="view",
+        required=False,
+        allow_null=True,
+    )
+    town = serializers.PrimaryKeyRelatedField(read_only=True)
+    member_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Household
+        fields = [
+            "id",
+            "code",
+            "town",
+            "community",
+            "grid",
+            "address",
+            "housing",
+            "safety_grade",
+            "size",
+            "income_per_capita",
+            "zero_employment",
+            "note",
+            "status",
+            "member_count",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["status", "created_at", "updated_at"]
+
+    def create(self, validated_data):
+        try:
+            return services.household_create(user=self.context["request"].user, data=validated_data)
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+
+    def update(self, instance, validated_data):
+        try:
+            return services.household_update(
+                household=instance, user=self.context["request"].user, data=validated_data
+            )
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+
+
+class HouseholdDetailSerializer(HouseholdSerializer):
+    members = PersonSerializer(many=True, read_only=True)
+
+    class Meta(HouseholdSerializer.Meta):
+        fields = [*HouseholdSerializer.Meta.fields, "members"]
+
+
+class PolicyParameterSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PolicyParameter
+        fields = ["id", "key", "value", "effective_from", "note"]
+
+    def validate_key(self, value):
+        from ..policy import REGISTRY
+
+        if value not in REGISTRY:
+            raise serializers.ValidationError(_("未知的参数。"))
+        return value
+
+
+class RevealSerializer(serializers.Serializer):
+    field = serializers.ChoiceField(choices=["id_number", "phone"])

@@ -1,0 +1,123 @@
+from django.db.models import Count, Prefetch, Q
+from drf_spectacular.utils import extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from core.api import ScopedModelViewSet, ScopedReadOnlyViewSet
+from core.drf import AdminOnly, RolePermission
+from core.scoping import VIEW
+
+from .. import choices as c
+from .. import services
+from ..filtersets import AssistanceStatusFilterSet, DivisionFilterSet, HouseholdFilterSet, PersonFilterSet
+from ..models import AssistanceStatus, Division, Household, Person, PolicyParameter
+from . import serializers as s
+
+
+def _current_statuses():
+    return Prefetch("statuses", queryset=AssistanceStatus.objects.current(), to_attr="current_status_list")
+
+
+class DivisionViewSet(ScopedReadOnlyViewSet):
+    """Divisions inside the caller's area (the whole city for city roles)."""
+
+    queryset = Division.objects.select_related("parent")
+    serializer_class = s.DivisionSerializer
+    filterset_class = DivisionFilterSet
+    ordering_fields = ["code", "name"]
+
+    def get_queryset(self):
+        return Division.objects.select_related("parent").restrict(self.request.user)
+
+
+class HouseholdViewSet(ScopedModelViewSet):
+    queryset = Household.objects.all()
+    serializer_class = s.HouseholdSerializer
+    filterset_class = HouseholdFilterSet
+    ordering_fields = ["id", "size", "income_per_capita", "updated_at"]
+
+    def get_queryset(self):
+        queryset = (
+            super()
+            .get_queryset()
+            .annotate(member_count=Count("members", filter=~Q(members__status=c.PersonStatus.ARCHIVED)))
+        )
+        if self.action == "retrieve":
+            queryset = queryset.prefetch_related(
+                Prefetch("members", queryset=Person.objects.prefetch_related(_current_statuses()))
+            )
+        return queryset
+
+    def get_serializer_class(self):
+        return s.HouseholdDetailSerializer if self.action == "retrieve" else s.HouseholdSerializer
+
+    @extend_schema(request=None, responses=s.HouseholdSerializer)
+    @action(detail=True, methods=["post"])
+    def archive(self, request, pk=None):
+        household = services.household_set_archived(
+            household=self.get_object(), user=request.user, archived=True
+        )
+        return Response(s.HouseholdSerializer(household, context={"request": request}).data)
+
+
+class PersonViewSet(ScopedModelViewSet):
+    """Persons in the caller's area. ``?id_number=`` finds a person by full ID number (keyed hash)."""
+
+    queryset = Person.objects.all()
+    serializer_class = s.PersonSerializer
+    filterset_class = PersonFilterSet
+    ordering_fields = ["id", "birth_date", "name_initials", "updated_at"]
+
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related(_current_statuses())
+
+    def scope_action(self):
+        return VIEW if self.action == "reveal" else super().scope_action()
+
+    @extend_schema(request=s.RevealSerializer, responses={200: dict})
+    @action(detail=True, methods=["post"])
+    def reveal(self, request, pk=None):
+        """Return the clear ID or phone number; every call is logged."""
+        person = self.get_object()
+        body = s.RevealSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        if not request.user.can_reveal:
+            return Response({"detail": "您没有查看完整信息的权限。"}, status=status.HTTP_403_FORBIDDEN)
+        field = body.validated_data["field"]
+        value = services.person_reveal(
+            person=person,
+            user=request.user,
+            field=field,
+            channel="api",
+            ip_address=request.META.get("REMOTE_ADDR"),
+        )
+        return Response({"id": person.pk, field: value})
+
+
+class AssistanceStatusViewSet(ScopedModelViewSet):
+    queryset = AssistanceStatus.objects.all()
+    serializer_class = s.AssistanceStatusSerializer
+    filterset_class = AssistanceStatusFilterSet
+    ordering_fields = ["id", "start_date"]
+
+
+class PolicyParameterViewSet(viewsets.ModelViewSet):
+    """Dated policy parameters: everyone reads, admins write."""
+
+    queryset = PolicyParameter.objects.all()
+    serializer_class = s.PolicyParameterSerializer
+    filterset_fields = ["key"]
+    ordering_fields = ["id", "effective_from"]
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def get_permissions(self):
+        if self.request.method in ("GET", "HEAD", "OPTIONS"):
+            return [RolePermission()]
+        return [AdminOnly()]
+
+    def perform_create(self, serializer):
+        serializer.save(updated_by=self.request.user)
+
+    def perform_update(self, serializer):
+        serializer.save(updated_by=self.request.user)

@@ -1,0 +1,126 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from core import idnumber
+from core.scoping import CHANGE
+from core.validators import is_valid_phone, normalize_phone
+
+from . import choices as c
+from .models import AssistanceStatus, Division, Household, Person
+from .services import HOUSEHOLD_FIELDS, PERSON_FIELDS
+
+
+class ScopedFormMixin:
+    """Form choices come from the same restrict() as every list: a user picks only from their area."""
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+
+class HouseholdForm(ScopedFormMixin, forms.ModelForm):
+    class Meta:
+        model = Household
+        fields = HOUSEHOLD_FIELDS
+        widgets = {"note": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        area = Division.objects.restrict(self.user).filter(is_active=True).select_related("parent")
+        self.fields["community"].queryset = area.filter(level=c.DivisionLevel.COMMUNITY)
+        self.fields["community"].label_from_instance = lambda d: f"{d.parent.name} / {d.name}"
+        self.fields["grid"].queryset = area.filter(level=c.DivisionLevel.GRID)
+
+    def clean_code(self):
+        return self.cleaned_data.get("code") or None
+
+
+class PersonForm(ScopedFormMixin, forms.ModelForm):
+    id_number = forms.CharField(
+        label=_("身份证号码"), max_length=30, help_text=_("18位，末位可为X；15位旧号码会自动升级。")
+    )
+    phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
+    move_to = forms.ModelChoiceField(
+        label=_("迁入其他家庭"),
+        queryset=Household.objects.none(),
+        required=False,
+        widget=forms.NumberInput(attrs={"placeholder": _("目标家庭编号")}),
+        help_text=_("填写目标家庭的编号即可迁户；留空则不变。"),
+        error_messages={"invalid_choice": _("找不到该家庭，或不在您的管辖范围内。")},
+    )
+
+    class Meta:
+        model = Person
+        fields = PERSON_FIELDS
+        error_messages = {"name": {"required": _("请填写姓名。")}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        editing = self.instance.pk is not None
+        if editing:
+            # Leave blank to keep: the clear number is never put into the page.
+            self.fields["id_number"].required = False
+            self.fields["id_number"].help_text = _("当前：%(masked)s。如需更正请填写新号码，留空则不变。") % {
+                "masked": self.instance.id_masked
+            }
+            self.fields["phone"].help_text = _("当前：%(masked)s。留空则不变；填“-”清除。") % {
+                "masked": self.instance.phone_masked or "—"
+            }
+            self.fields["move_to"].queryset = Household.objects.restrict(self.user, CHANGE).filter(
+                status=c.RecordStatus.ACTIVE
+            )
+        else:
+            del self.fields["move_to"]
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError(_("请填写姓名。"))
+        return name
+
+    def clean_id_number(self):
+        raw = self.cleaned_data.get("id_number", "")
+        if not raw:
+            return ""
+        try:
+            return idnumber.parse(raw).value
+        except idnumber.IdNumberError as error:
+            raise forms.ValidationError(error.message) from None
+
+    def clean_phone(self):
+        raw = self.cleaned_data.get("phone", "")
+        if self.instance.pk and raw == "":
+            return None  # unchanged
+        if raw.strip() == "-":
+            return ""
+        phone = normalize_phone(raw)
+        if phone and not is_valid_phone(phone):
+            raise forms.ValidationError(_("请填写11位手机号码或固定电话号码。"))
+        return phone
+
+    def clean(self):
+        data = super().clean()
+        grade, category = data.get("disability_grade"), data.get("disability_category")
+        if grade and not category:
+            self.add_error("disability_category", _("填写残疾等级时请同时选择残疾类别。"))
+        return data
+
+
+class AssistanceStatusForm(forms.ModelForm):
+    class Meta:
+        model = AssistanceStatus
+        fields = ["kind", "detail", "start_date", "end_date"]
+        widgets = {
+            "start_date": forms.DateInput(attrs={"type": "date"}),
+            "end_date": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start_date") and data.get("end_date") and data["end_date"] < data["start_date"]:
+            self.add_error("end_date", _("终止日期不能早于认定日期。"))
+        return data
+
+
+class StatusEndForm(forms.Form):
+    end_date = forms.DateField(label=_("终止日期"), widget=forms.DateInput(attrs={"type": "date"}))

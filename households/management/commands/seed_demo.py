@@ -1,0 +1,39 @@
+import time
+
+from django.core.management.base import BaseCommand
+
+from households.demo import DEMO_PASSWORD, ensure_demo_users, make_households
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the demo city (idempotent): divisions, households, persons, statuses, users for every role."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--households", type=int, default=3000, help="how many demo households (default 3000)"
+        )
+        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--no-users", action="store_true", help="skip demo users (benchmarks)")
+
+    def handle(self, *args, households, seed, no_users, **options):
+        if households < 0:
+            self.stderr.write("--households must be >= 0")
+            raise SystemExit(2)
+        started = time.monotonic()
+        verbosity = options.get("verbosity", 1)
+
+        def progress(done, total):
+            if verbosity >= 2 or total >= 50000:
+                self.stdout.write(f"  {done}/{total}")
+
+        created = make_households(households, seed=seed, progress=progress)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"demo households: {created} created ({households} requested) in {time.monotonic() - started:.1f}s"
+            )
+        )
+        if not no_users:
+            for username, role, area in ensure_demo_users():
+                self.stdout.write(f"  login {username} / {DEMO_PASSWORD}  ({role}, {area})")

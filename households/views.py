@@ -1,0 +1,366 @@
+from django.contrib import messages
+from django.db.models import Count, Prefetch, Q
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from core.history import merged_history
+from core.models import RevealLog, Task
+from core.scoping import CHANGE, VIEW
+from core.views import (
+    ObjectActionView,
+    ObjectDetailView,
+    ObjectListView,
+    ScopedMixin,
+    ScopedObjectMixin,
+    ServiceFormView,
+    WriterRequiredMixin,
+)
+
+from . import choices as c
+from . import services
+from .filtersets import DivisionFilterSet, HouseholdFilterSet, PersonFilterSet
+from .forms import AssistanceStatusForm, HouseholdForm, PersonForm, StatusEndForm
+from .models import AssistanceStatus, Division, Household, Person
+
+
+class HomeView(TemplateView):
+    template_name = "home.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        households = Household.objects.restrict(user).filter(status=c.RecordStatus.ACTIVE)
+        persons = Person.objects.restrict(user).filter(status=c.PersonStatus.ACTIVE)
+        status_counts = dict(
+            AssistanceStatus.objects.restrict(user)
+            .current()
+            .values_list("kind")
+            .annotate(n=Count("person_id", distinct=True))
+        )
+        tasks = Task.objects.restrict(user).open()
+        return super().get_context_data(
+            household_count=households.count(),
+            person_count=persons.count(),
+            review_count=persons.filter(needs_review=True).count(),
+            status_rows=[
+                (kind, label, status_counts.get(kind, 0)) for kind, label in c.AssistanceKind.choices
+            ],
+            my_tasks=tasks.filter(Q(assignee=user) | Q(assignee__isnull=True)).select_related("person")[:8],
+            **kwargs,
+        )
+
+
+def _household_list_queryset():
+    return (
+        Household.objects.select_related("town", "community")
+        .prefetch_related(
+            Prefetch(
+                "members",
+                queryset=Person.objects.filter(relation=c.Relation.HEAD).exclude(
+                    status=c.PersonStatus.ARCHIVED
+                ),
+            )
+        )
+        .annotate(member_count=Count("members", filter=~Q(members__status=c.PersonStatus.ARCHIVED)))
+    )
+
+
+class HouseholdListView(ObjectListView):
+    model = Household
+    filterset_class = HouseholdFilterSet
+    template_name = "households/household_list.html"
+    sort_fields = {
+        "id": "id",
+        "town": "town__code",
+        "community": "community__code",
+        "size": "size",
+        "income": "income_per_capita",
+        "updated": "updated_at",
+    }
+
+    def base_queryset(self):
+        return _household_list_queryset()
+
+
+class HouseholdDetailView(ObjectDetailView):
+    model = Household
+    template_name = "households/household_detail.html"
+
+    def base_queryset(self):
+        return Household.objects.select_related("town", "community", "grid")
+
+    def get_context_data(self, **kwargs):
+        household = self.object
+        members = list(
+            household.members.order_by("relation", "birth_date").prefetch_related(
+                Prefetch("statuses", queryset=AssistanceStatus.objects.current())
+            )
+        )
+        status_history = AssistanceStatus.history.filter(person__household=household)
+        return super().get_context_data(
+            members=members,
+            history=merged_history(
+                (household.history.all(), _("家庭")),
+                (Person.history.filter(household_id=household.pk), _("成员")),
+                (status_history, _("救助身份")),
+            ),
+            pairings=household.pairings.filter(ended_on__isnull=True).select_related("team"),
+            **kwargs,
+        )
+
+
+class HouseholdCreateView(WriterRequiredMixin, ServiceFormView):
+    form_class = HouseholdForm
+    template_name = "households/household_form.html"
+
+    def perform(self, form):
+        return services.household_create(user=self.request.user, data=form.cleaned_data)
+
+    def get_success_url(self):
+        messages.success(self.request, _("家庭已建档，请添加户主和成员。"))
+        return reverse("households:person-create", args=[self.result.pk])
+
+
+class HouseholdUpdateView(ScopedObjectMixin, ServiceFormView):
+    model = Household
+    form_class = HouseholdForm
+    template_name = "households/household_form.html"
+    success_message = _("家庭信息已保存。")
+
+    def dispatch(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.object}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(object=self.object, **kwargs)
+
+    def perform(self, form):
+        return services.household_update(
+            household=self.object, user=self.request.user, data=form.cleaned_data
+        )
+
+    def get_success_url(self):
+        return reverse("households:household-detail", args=[self.object.pk])
+
+
+class HouseholdArchiveView(ObjectActionView):
+    model = Household
+    archived = True
+
+    def act(self, household):
+        services.household_set_archived(household=household, user=self.request.user, archived=self.archived)
+        messages.success(self.request, _("家庭已归档。") if self.archived else _("家庭已恢复。"))
+        return HttpResponseRedirect(reverse("households:household-detail", args=[household.pk]))
+
+
+class PersonListView(ObjectListView):
+    model = Person
+    filterset_class = PersonFilterSet
+    template_name = "households/person_list.html"
+    sort_fields = {
+        "name": "name_initials",
+        "age": "birth_date",
+        "id": "id",
+        "town": "household__town__code",
+        "updated": "updated_at",
+    }
+
+    def base_queryset(self):
+        return Person.objects.select_related("household__town", "household__community").prefetch_related(
+            Prefetch("statuses", queryset=AssistanceStatus.objects.current())
+        )
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        # Sorting "age" ascending means youngest first.
+        if self.request.GET.get("sort") == "age":
+            return queryset.order_by("-birth_date", "-id")
+        if self.request.GET.get("sort") == "-age":
+            return queryset.order_by("birth_date", "-id")
+        return queryset
+
+
+class PersonDetailView(ObjectDetailView):
+    model = Person
+    template_name = "households/person_detail.html"
+
+    def base_queryset(self):
+        return Person.objects.select_related("household__town", "household__community")
+
+    def get_context_data(self, **kwargs):
+        person = self.object
+        return super().get_context_data(
+            statuses=person.statuses.order_by("-start_date"),
+            status_form=AssistanceStatusForm(),
+            history=merged_history(
+                (person.history.all(), _("人员")),
+                (AssistanceStatus.history.filter(person_id=person.pk), _("救助身份")),
+            ),
+            reveal_count=RevealLog.objects.filter(person=person).count(),
+            **kwargs,
+        )
+
+
+class PersonCreateView(ScopedMixin, WriterRequiredMixin, ServiceFormView):
+    model = Household
+    scope_action = CHANGE
+    form_class = PersonForm
+    template_name = "households/person_form.html"
+    success_message = _("成员已添加。")
+
+    def dispatch(self, request, *args, **kwargs):
+        self.household = get_object_or_404(self.get_queryset(), pk=kwargs["household_pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        has_head = self.household.members.filter(relation=c.Relation.HEAD).exists()
+        return {"relation": "" if has_head else c.Relation.HEAD}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(household=self.household, **kwargs)
+
+    def perform(self, form):
+        data = form.cleaned_data
+        return services.person_create(
+            household=self.household,
+            user=self.request.user,
+            data=data,
+            id_number=data["id_number"],
+            phone=data.get("phone") or "",
+        )
+
+    def get_success_url(self):
+        if "add_another" in self.request.POST:
+            return reverse("households:person-create", args=[self.household.pk])
+        return reverse("households:household-detail", args=[self.household.pk])
+
+
+class PersonUpdateView(ScopedObjectMixin, ServiceFormView):
+    model = Person
+    form_class = PersonForm
+    template_name = "households/person_form.html"
+    success_message = _("人员信息已保存。")
+
+    def dispatch(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.object}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(object=self.object, household=self.object.household, **kwargs)
+
+    def perform(self, form):
+        data = form.cleaned_data
+        return services.person_update(
+            person=self.object,
+            user=self.request.user,
+            data=data,
+            id_number=data.get("id_number") or None,
+            phone=data.get("phone"),
+            household=data.get("move_to"),
+        )
+
+    def get_success_url(self):
+        return reverse("households:person-detail", args=[self.object.pk])
+
+
+class PersonStatusView(ObjectActionView):
+    """Archive, restore or record the death of a person (no hard delete)."""
+
+    model = Person
+    allowed = {c.PersonStatus.ARCHIVED, c.PersonStatus.ACTIVE, c.PersonStatus.DECEASED}
+
+    def act(self, person):
+        status = self.request.POST.get("status")
+        if status not in self.allowed:
+            messages.error(self.request, _("无效的状态。"))
+        else:
+            services.person_set_status(person=person, user=self.request.user, status=status)
+            messages.success(
+                self.request, _("人员状态已更新为：%(s)s。") % {"s": c.PersonStatus(status).label}
+            )
+        return HttpResponseRedirect(reverse("households:person-detail", args=[person.pk]))
+
+
+class PersonRevealView(ObjectActionView):
+    """htmx: swap the masked value for the clear one, after logging the reveal."""
+
+    model = Person
+    scope_action = VIEW
+
+    def act(self, person):
+        field = self.kwargs["field"]
+        if field not in RevealLog.Field.values:
+            return HttpResponse(status=404)
+        value = services.person_reveal(
+            person=person,
+            user=self.request.user,
+            field=field,
+            ip_address=self.request.META.get("REMOTE_ADDR"),
+        )
+        return HttpResponse(render_to_string("includes/revealed.html", {"value": value}))
+
+
+class StatusAddView(ScopedObjectMixin, ServiceFormView):
+    model = Person
+    form_class = AssistanceStatusForm
+    template_name = "households/status_form.html"
+    pass_user_to_form = False
+    success_message = _("救助身份已添加。")
+
+    def dispatch(self, request, *args, **kwargs):
+        self.person = self.get_object()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(person=self.person, **kwargs)
+
+    def perform(self, form):
+        return services.status_add(person=self.person, user=self.request.user, data=form.cleaned_data)
+
+    def get_success_url(self):
+        return reverse("households:person-detail", args=[self.person.pk])
+
+
+class StatusEndView(ScopedObjectMixin, ServiceFormView):
+    model = AssistanceStatus
+    form_class = StatusEndForm
+    template_name = "households/status_end_form.html"
+    pass_user_to_form = False
+    success_message = _("救助身份已终止。")
+
+    def dispatch(self, request, *args, **kwargs):
+        self.status = self.get_object()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(status=self.status, **kwargs)
+
+    def perform(self, form):
+        return services.status_end(
+            status=self.status, user=self.request.user, end_date=form.cleaned_data["end_date"]
+        )
+
+    def get_success_url(self):
+        return reverse("households:person-detail", args=[self.status.person_id])
+
+
+class DivisionListView(ObjectListView):
+    model = Division
+    filterset_class = DivisionFilterSet
+    template_name = "households/division_list.html"
+    default_sort = "code"
+    sort_fields = {"code": "code", "name": "name"}
+
+    def base_queryset(self):
+        return Division.objects.select_related("parent").annotate(
+            household_count=Count("households", filter=Q(households__status=c.RecordStatus.ACTIVE))
+        )
