@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "assessments",
     "assistance",
     "visits",
+    "imports",
 ]
 
 MIDDLEWARE = [

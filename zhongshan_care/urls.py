@@ -7,7 +7,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
 from accounts.views import LoginView
+from assessments.api.urls import router as assessments_router
 from households.api.urls import router
+from imports.api.urls import router as imports_router
 from households.views import HomeView
 
 admin.site.site_header = "中山困难群众分类关爱帮扶系统"
@@ -15,6 +17,8 @@ admin.site.site_title = "关爱帮扶系统管理"
 
 api_urlpatterns = [
     path("", include(router.urls)),
+    path("", include(imports_router.urls)),
+    path("", include(assessments_router.urls)),
     path("token/", obtain_auth_token, name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
@@ -23,6 +27,9 @@ api_urlpatterns = [
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("", include("households.urls")),
+    path("imports/", include("imports.urls")),
+    path("", include("assessments.urls")),
+    path("", include("core.urls")),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
