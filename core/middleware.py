@@ -8,3 +8,29 @@ class LoginRequiredExceptApiMiddleware(LoginRequiredMiddleware):
         if request.path_info.startswith("/api/"):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+class AccessLogMiddleware:
+    """PIPL: keep an access log of who opened which page or API resource (kept by the log system)."""
+
+    logger_name = "zhongshan_care.access"
+
+    def __init__(self, get_response):
+        import logging
+
+        self.get_response = get_response
+        self.logger = logging.getLogger(self.logger_name)
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not request.path_info.startswith("/static/"):
+            self.logger.info(
+                "user=%s method=%s path=%s status=%s ip=%s",
+                user.pk,
+                request.method,
+                request.path_info,
+                response.status_code,
+                request.META.get("REMOTE_ADDR"),
+            )
+        return response

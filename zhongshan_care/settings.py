@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    "core.middleware.AccessLogMiddleware",
 ]
 
 ROOT_URLCONF = "zhongshan_care.urls"
@@ -212,7 +213,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # One line per authenticated request; ship to the bureau's log store (kept >= 6 months).
+        "zhongshan_care.access": {"level": env_str("ACCESS_LOG_LEVEL", "INFO")},
+        "axes": {"level": "WARNING"},
+    },
 }
 
 if not DEBUG:
