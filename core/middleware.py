@@ -34,3 +34,27 @@ class AccessLogMiddleware:
                 request.META.get("REMOTE_ADDR"),
             )
         return response
+
+
+class DefaultChineseLocaleMiddleware:
+    """Chinese unless the user chose otherwise (language cookie set by the switch in the top bar).
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language; on the bureau's
+    machines the UI must open in Chinese whatever the browser says.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.utils import translation
+
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        supported = {code for code, _ in settings.LANGUAGES}
+        language = chosen if chosen in supported else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
+        return response

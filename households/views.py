@@ -54,17 +54,14 @@ class HomeView(TemplateView):
 
 
 def _household_list_queryset():
-    return (
-        Household.objects.select_related("town", "community")
-        .prefetch_related(
-            Prefetch(
-                "members",
-                queryset=Person.objects.filter(relation=c.Relation.HEAD).exclude(
-                    status=c.PersonStatus.ARCHIVED
-                ),
-            )
+    # Members are prefetched for the page's rows only; a COUNT/GROUP BY over every household
+    # in the area would make the city-wide list slow.
+    return Household.objects.select_related("town", "community").prefetch_related(
+        Prefetch(
+            "members",
+            queryset=Person.objects.exclude(status=c.PersonStatus.ARCHIVED).order_by("relation", "id"),
+            to_attr="active_members",
         )
-        .annotate(member_count=Count("members", filter=~Q(members__status=c.PersonStatus.ARCHIVED)))
     )
 
 

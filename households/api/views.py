@@ -1,4 +1,5 @@
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -38,11 +39,16 @@ class HouseholdViewSet(ScopedModelViewSet):
     ordering_fields = ["id", "size", "income_per_capita", "updated_at"]
 
     def get_queryset(self):
-        queryset = (
-            super()
-            .get_queryset()
-            .annotate(member_count=Count("members", filter=~Q(members__status=c.PersonStatus.ARCHIVED)))
+        # A correlated subquery is evaluated for the page's rows only (no GROUP BY over the area).
+        members = (
+            Person.objects.filter(household=OuterRef("pk"))
+            .exclude(status=c.PersonStatus.ARCHIVED)
+            .order_by()
+            .values("household")
+            .annotate(n=Count("id"))
+            .values("n")
         )
+        queryset = super().get_queryset().annotate(member_count=Coalesce(Subquery(members), 0))
         if self.action == "retrieve":
             queryset = queryset.prefetch_related(
                 Prefetch("members", queryset=Person.objects.prefetch_related(_current_statuses()))
