@@ -1,0 +1,44 @@
+"""A real Celery worker on the configured broker (Redis in CI), running in a thread of the test process.
+
+Locally, without CELERY_BROKER_URL=redis://..., these tests skip; under CI=true they fail instead.
+"""
+
+import os
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+
+from tests.conftest import require_service
+from zhongshan_care.celery import app
+
+
+def _redis_reachable(url: str) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection(
+            (parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=1
+        ) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def celery_worker_on_redis(transactional_db, settings):
+    url = os.environ.get("CELERY_BROKER_URL", "")
+    require_service(
+        url.startswith("redis://") and _redis_reachable(url), "a Celery broker on Redis (CELERY_BROKER_URL)"
+    )
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    try:
+        with start_worker(
+            app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=30
+        ) as worker:
+            yield worker
+    finally:
+        app.conf.task_always_eager = previous
