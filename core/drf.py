@@ -31,3 +31,11 @@ class IdCursorPagination(CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_ordering(self, request, queryset, view):
+        """Add id as a tie-breaker: with ?ordering= on a non-unique column (birth date, name),
+        rows sharing a value came back in any order, so pages repeated some and skipped others."""
+        ordering = tuple(super().get_ordering(request, queryset, view))
+        if ordering[0].lstrip("-") not in ("id", "pk"):
+            ordering += ("-id" if ordering[0].startswith("-") else "id",)
+        return ordering

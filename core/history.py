@@ -33,8 +33,31 @@ def _display(model, field_name, value):
     return value
 
 
-def history_entries(records, subject: str = "", limit: int = 50) -> list[HistoryEntry]:
-    """records: a historical queryset (e.g. obj.history.all()); changes diffed against the previous row."""
+def _field_changes(row, previous) -> list[tuple[str, object, object]]:
+    """(field, old, new) for editable fields, plus derived ones that have a label (masked ID and
+    phone, birth date, sex, town).
+
+    diff_against() compares editable fields only, so correcting an ID number used to show an empty
+    "修改". Unlabelled internal columns (keyed hash, search tail, path) stay off the page.
+    """
+    changes = [(c.field, c.old, c.new) for c in row.diff_against(previous).changes]
+    for f in row.tracked_fields:
+        if f.editable or str(f.verbose_name) == f.name.replace("_", " "):
+            continue
+        old, new = getattr(previous, f.attname), getattr(row, f.attname)
+        if old != new:
+            changes.append((f.name, old, new))
+    return changes
+
+
+def history_entries(
+    records, subject: str = "", limit: int = 50, name_field: str | None = None
+) -> list[HistoryEntry]:
+    """records: a historical queryset (e.g. obj.history.all()); changes diffed against the previous row.
+
+    name_field names the object in each entry, for timelines that mix several objects (a household's
+    members): "修改成员 王芳" rather than an anonymous "修改成员".
+    """
     rows = list(records.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1])
     older: dict = {}
     # Walk oldest -> newest so each row knows the previous version of the same object.
@@ -49,24 +72,18 @@ def history_entries(records, subject: str = "", limit: int = 50) -> list[History
             previous = row.prev_record
         changes = []
         if previous is not None and row.history_type == "~":
-            delta = row.diff_against(previous)
             model = row.instance_type
-            for change in delta.changes:
-                label = model._meta.get_field(change.field).verbose_name
-                changes.append(
-                    (
-                        label,
-                        _display(model, change.field, change.old),
-                        _display(model, change.field, change.new),
-                    )
-                )
+            for name, old, new in _field_changes(row, previous):
+                label = model._meta.get_field(name).verbose_name
+                changes.append((label, _display(model, name, old), _display(model, name, new)))
         user = row.history_user
         entries.append(
             HistoryEntry(
                 when=row.history_date,
                 who=(user.get_full_name() or user.username) if user else _("系统"),
                 action=TYPE_LABELS.get(row.history_type, row.history_type),
-                subject=subject or str(row.instance_type._meta.verbose_name),
+                subject=(subject or str(row.instance_type._meta.verbose_name))
+                + (f" {getattr(row, name_field)}" if name_field else ""),
                 changes=changes,
             )
         )
@@ -74,9 +91,9 @@ def history_entries(records, subject: str = "", limit: int = 50) -> list[History
 
 
 def merged_history(*sources, limit: int = 50) -> list[HistoryEntry]:
-    """Merge several (records, subject) sources into one timeline."""
+    """Merge several (records, subject) or (records, subject, name_field) sources into one timeline."""
     entries = []
-    for records, subject in sources:
-        entries.extend(history_entries(records, subject, limit))
+    for records, subject, *name_field in sources:
+        entries.extend(history_entries(records, subject, limit, *name_field))
     entries.sort(key=lambda e: e.when, reverse=True)
     return entries[:limit]

@@ -71,14 +71,32 @@ def ensure_demo_divisions() -> list[Division]:
     return communities
 
 
-def _person(rng, household, relation, birth, male, used, today):
-    p = Person(household=household, relation=relation)
-    p.name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
-    value = _id_number(rng, birth, male, used)
+def _set_id(p: Person, value: str) -> None:
     p.id_hash = idnumber.id_hash(value)
     p.id_encrypted = idnumber.encrypt(value)
     p.id_masked = idnumber.mask(value)
     p.id_tail = value[-6:]
+
+
+def _avoid_registered_ids(rng, persons: list[Person], used: set) -> None:
+    """``used`` only knows this run's numbers: a re-run asking for more households must not draw a
+    number an earlier run already registered (id_hash is unique)."""
+    hashes = [p.id_hash for p in persons]
+    taken = set()
+    for start in range(0, len(hashes), 500):
+        batch = hashes[start : start + 500]
+        taken.update(Person.objects.filter(id_hash__in=batch).values_list("id_hash", flat=True))
+    for p in persons:
+        while p.id_hash in taken:
+            _set_id(p, _id_number(rng, p.birth_date, p.sex == c.Sex.MALE, used))
+            if Person.objects.filter(id_hash=p.id_hash).exists():
+                taken.add(p.id_hash)
+
+
+def _person(rng, household, relation, birth, male, used, today):
+    p = Person(household=household, relation=relation)
+    p.name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
+    _set_id(p, _id_number(rng, birth, male, used))
     p.sex = c.Sex.MALE if male else c.Sex.FEMALE
     p.birth_date = birth
     p.name_initials = name_initials(p.name)
@@ -151,11 +169,15 @@ def make_households(count: int, *, seed: int = 2026, chunk: int = 2000, progress
             Household.objects.bulk_create(new_households, batch_size=1000)
             by_household = []
             for household in new_households:
-                members = _members(rng, household, used, today)
+                # Members draw from their own household's RNG: with the chunk's RNG, a re-run that adds
+                # households fell back into step with the first run and re-drew its people.
+                members = _members(random.Random(f"{seed}-{household.code}"), household, used, today)
                 household.size = len(members)
                 by_household.append(members)
             Household.objects.bulk_update(new_households, ["size"], batch_size=1000)
-            Person.objects.bulk_create([p for members in by_household for p in members], batch_size=1000)
+            persons = [p for members in by_household for p in members]
+            _avoid_registered_ids(rng, persons, used)
+            Person.objects.bulk_create(persons, batch_size=1000)
             statuses = [s for members in by_household for s in _statuses(rng, members, today)]
             AssistanceStatus.objects.bulk_create(statuses, batch_size=1000)
         created += len(new_households)

@@ -93,6 +93,11 @@ def id_number_taken(raw: str, *, exclude_pk: int | None = None) -> bool:
     return qs.exists()
 
 
+def _check_household_open(household: Household) -> None:
+    if household.status == c.RecordStatus.ARCHIVED:
+        raise ValidationError(_("该家庭已归档，不能添加或迁入成员；请先恢复该家庭。"))
+
+
 def _check_single_head(person: Person) -> None:
     if person.relation != c.Relation.HEAD:
         return
@@ -109,6 +114,7 @@ def _check_single_head(person: Person) -> None:
 @transaction.atomic
 def person_create(*, household: Household, user, data: dict, id_number: str, phone: str = "") -> Person:
     _require_writer(user)
+    _check_household_open(household)
     person = Person(household=household)
     _apply(person, data, PERSON_FIELDS)
     person.set_id_number(id_number)
@@ -143,6 +149,7 @@ def person_update(
     if phone is not None and phone != person.phone:
         person.set_phone(phone)
     if household is not None and household.pk != person.household_id:
+        _check_household_open(household)
         person.household = household
         touched.add(household.pk)
     _check_single_head(person)

@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
@@ -97,11 +97,23 @@ class HouseholdDetailView(ObjectDetailView):
             )
         )
         status_history = AssistanceStatus.history.filter(person__household=household)
+        # Members' rows while in this household, plus the row that moved them out: the move stays
+        # visible here, but what happens to them in their new household does not.
+        previous_household = (
+            Person.history.filter(id=OuterRef("id"), history_id__lt=OuterRef("history_id"))
+            .order_by("-history_id")
+            .values("household_id")[:1]
+        )
+        member_history = (
+            Person.history.filter(id__in=Person.history.filter(household_id=household.pk).values("id"))
+            .annotate(previous_household=Subquery(previous_household))
+            .filter(Q(household_id=household.pk) | Q(previous_household=household.pk))
+        )
         return super().get_context_data(
             members=members,
             history=merged_history(
                 (household.history.all(), _("家庭")),
-                (Person.history.filter(household_id=household.pk), _("成员")),
+                (member_history, _("成员"), "name"),
                 (status_history, _("救助身份")),
             ),
             pairings=household.pairings.filter(ended_on__isnull=True).select_related("team"),

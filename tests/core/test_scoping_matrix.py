@@ -1,0 +1,580 @@
+"""Area scoping, generated from the URL list: every persona x every route x an object outside its area.
+
+The routes are read from the URL resolver (the ``households`` namespace) and from the API router
+(households/api/urls.py), so a new URL joins the matrix by itself. The meta-tests at the bottom fail
+when a new URL cannot be put in the matrix (unknown model, unknown URL argument, a write page
+without sample POST data).
+
+Personas (tests/conftest.py, tests/core/conftest.py) and their areas in the ``world`` fixture:
+
+    huayuan_paired  花苑社区 (东区), paired with the volunteer's team
+    huayuan_other   花苑社区 (东区), not paired
+    zhuyuan         竹苑社区 (东区)
+    yanzhou         烟洲社区 (西区)
+
+``xiqu`` is the "charlie" of style.md: a 西区 town worker who must get 404 for every 东区 record.
+"""
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import pytest
+from django.urls import get_resolver
+from django.urls.converters import IntConverter
+from rest_framework import permissions
+
+from core.models import RevealLog
+from core.scoping import CHANGE, VIEW
+from core.views import ObjectListView, WriterRequiredMixin
+from households.api.urls import router
+from households.models import AssistanceStatus, Division, Household, Person, PolicyParameter
+from tests.factories import community, make_id_number
+
+pytestmark = pytest.mark.django_db
+
+ALL_AREAS = ("huayuan_paired", "huayuan_other", "zhuyuan", "yanzhou")
+INSIDE = {
+    "admin_user": ALL_AREAS,
+    "manager": ALL_AREAS,
+    "dongqu": ("huayuan_paired", "huayuan_other", "zhuyuan"),
+    "huayuan": ("huayuan_paired", "huayuan_other"),
+    "xiqu": ("yanzhou",),
+    "xiqu_viewer": ("yanzhou",),
+    "volunteer": ("huayuan_paired",),
+}
+PERSONAS = tuple(INSIDE)
+READ_ONLY = ("manager", "xiqu_viewer", "volunteer")
+WRITERS = ("admin_user", "dongqu", "huayuan", "xiqu")
+# Whole-city roles have nothing outside their area; they take part through the "inside" tests.
+SCOPED = tuple(p for p in PERSONAS if set(INSIDE[p]) != set(ALL_AREAS))
+
+# Models whose objects the world fixture provides (an Area knows one object of each).
+OBJECT_MODELS = (Household, Person, AssistanceStatus, Division)
+# Values for URL arguments that are not object ids.
+STR_KWARGS = {"field": RevealLog.Field.ID_NUMBER}
+# API resources that are not personal data and have no area (everyone reads, admins write).
+UNSCOPED_API = {"policy-parameter": "city-wide policy numbers (低保标准 ...), not tied to an area"}
+
+
+def inside(persona: str, model) -> tuple[str, ...]:
+    if persona == "volunteer" and model is Division:
+        return ()  # volunteers see households they visit, not the division tree
+    return INSIDE[persona]
+
+
+def outside(persona: str, model) -> tuple[str, ...]:
+    return tuple(a for a in ALL_AREAS if a not in inside(persona, model))
+
+
+# ---------------------------------------------------------------------------------------------
+# Valid POST data for each UI write route: if scoping were missing, the write would succeed.
+
+
+def _no_data(area) -> dict:
+    return {}
+
+
+def _today() -> str:
+    return dt.date.today().isoformat()
+
+
+POST_DATA = {
+    "household-update": lambda area: {"community": area.household.community_id, "address": "被篡改的地址"},
+    "household-archive": lambda area: {},
+    "household-restore": lambda area: {},
+    "person-create": lambda area: {"name": "王五", "relation": "spouse", "id_number": make_id_number()},
+    "person-update": lambda area: {"name": "被篡改", "relation": area.person.relation, "id_number": ""},
+    "person-status": lambda area: {"status": "archived"},
+    "person-reveal": lambda area: {},
+    "status-create": lambda area: {"kind": "temporary", "start_date": "2025-01-01"},
+    "status-end": lambda area: {"end_date": _today()},
+}
+# Valid API bodies for write actions (PUT needs the whole object, so PATCH is the positive probe).
+API_DATA = {
+    ("household", "partial_update"): lambda area: {"address": "被篡改的地址"},
+    ("household", "update"): lambda area: {"community": area.household.community_id, "address": "被篡改"},
+    ("household", "archive"): lambda area: {},
+    ("person", "partial_update"): lambda area: {"name": "被篡改"},
+    ("person", "update"): lambda area: {
+        "household": area.household.pk,
+        "name": "被篡改",
+        "relation": area.person.relation,
+    },
+    ("person", "reveal"): lambda area: {"field": "id_number"},
+    ("status", "partial_update"): lambda area: {"end_date": _today()},
+    ("status", "update"): lambda area: {"end_date": _today()},
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Route discovery
+
+
+@dataclass(frozen=True)
+class UiRoute:
+    name: str
+    route: str
+    view: type
+    object_kwarg: str | None  # the int URL argument naming the object
+    other_kwargs: tuple[str, ...]
+    methods: tuple[str, ...]
+    writes: bool
+
+    @property
+    def model(self):
+        return getattr(self.view, "model", None)
+
+    def url(self, obj=None) -> str:
+        path = self.route
+        if self.object_kwarg:
+            path = path.replace(f"<int:{self.object_kwarg}>", str(obj.pk))
+        for kwarg in self.other_kwargs:
+            path = re.sub(rf"<(\w+:)?{kwarg}>", str(STR_KWARGS[kwarg]), path)
+        return "/" + path
+
+    def __str__(self):
+        return self.name
+
+
+def _households_namespace():
+    prefix, resolver = get_resolver().namespace_dict["households"]
+    return prefix, resolver.url_patterns
+
+
+def _ui_routes() -> list[UiRoute]:
+    prefix, patterns = _households_namespace()
+    routes = []
+    for pattern in patterns:
+        view = pattern.callback.view_class
+        converters = pattern.pattern.converters
+        ints = [k for k, conv in converters.items() if isinstance(conv, IntConverter)]
+        writes = issubclass(view, WriterRequiredMixin) or getattr(view, "scope_action", VIEW) == CHANGE
+        methods = tuple(m for m in ("get", "post") if m in view.http_method_names and hasattr(view, m))
+        routes.append(
+            UiRoute(
+                name=pattern.name,
+                route=prefix + str(pattern.pattern),
+                view=view,
+                object_kwarg=ints[0] if len(ints) == 1 else None,
+                other_kwargs=tuple(k for k in converters if k not in ints),
+                methods=methods,
+                writes=writes,
+            )
+        )
+    return routes
+
+
+UI_ROUTES = _ui_routes()
+UI_OBJECT_ROUTES = [r for r in UI_ROUTES if r.object_kwarg]
+UI_LIST_ROUTES = [r for r in UI_ROUTES if issubclass(r.view, ObjectListView)]
+UI_CREATE_ROUTES = [r for r in UI_ROUTES if not r.object_kwarg and issubclass(r.view, WriterRequiredMixin)]
+
+
+@dataclass(frozen=True)
+class ApiRoute:
+    name: str
+    regex: str
+    viewset: type
+    actions: dict
+    basename: str
+
+    @property
+    def model(self):
+        return self.viewset.queryset.model
+
+    @property
+    def detail(self) -> bool:
+        return "pk" in re.compile(self.regex).groupindex
+
+    def url(self, pk=None) -> str:
+        path = self.regex.lstrip("^").rstrip("$")
+        path = re.sub(r"\(\?P<pk>[^)]*\)", str(pk), path)
+        return "/api/" + path
+
+    def __str__(self):
+        return f"api:{self.name}"
+
+
+def _api_routes() -> list[ApiRoute]:
+    routes = []
+    for pattern in router.urls:
+        regex = pattern.pattern.regex.pattern
+        viewset = getattr(pattern.callback, "cls", None)
+        actions = getattr(pattern.callback, "actions", None)
+        if not actions or "(?P<format>" in regex:
+            continue  # the API root and the ".json" duplicates
+        basename = next(b for prefix, vs, b in router.registry if vs is viewset)
+        routes.append(ApiRoute(pattern.name, regex, viewset, dict(actions), basename))
+    return routes
+
+
+API_ROUTES = _api_routes()
+API_SCOPED_ROUTES = [r for r in API_ROUTES if r.basename not in UNSCOPED_API]
+API_DETAIL_ROUTES = [r for r in API_SCOPED_ROUTES if r.detail]
+API_LIST_ROUTES = [r for r in API_SCOPED_ROUTES if not r.detail]
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+
+
+def snapshot() -> tuple[int, ...]:
+    """Any write leaves a history row (or a reveal log row); equal snapshots mean nothing changed."""
+    return (
+        Household.history.count(),
+        Person.history.count(),
+        AssistanceStatus.history.count(),
+        RevealLog.objects.count(),
+        Household.objects.count(),
+        Person.objects.count(),
+        AssistanceStatus.objects.count(),
+    )
+
+
+def _call(client, method: str, url: str, data=None, api=False):
+    if method == "get":
+        return client.get(url)
+    if api:
+        return getattr(client, method)(url, data or {}, content_type="application/json")
+    return client.post(url, data or {})
+
+
+@pytest.fixture
+def persona_client(request, login, world):
+    def make(name):
+        user = request.getfixturevalue(name)
+        return user, login(user)
+
+    return make
+
+
+# ---------------------------------------------------------------------------------------------
+# UI: 404 outside the area, 200 inside, read-only roles cannot write
+
+
+@pytest.mark.parametrize("persona", SCOPED)
+@pytest.mark.parametrize("route", UI_OBJECT_ROUTES, ids=str)
+def test_object_outside_area_is_404_on_every_page(route, persona, persona_client, world):
+    _user, client = persona_client(persona)
+    before = snapshot()
+    results = {}
+    for area_name in outside(persona, route.model):
+        area = world[area_name]
+        url = route.url(area.object_of(route.model))
+        for method in route.methods:
+            response = _call(client, method, url, POST_DATA.get(route.name, _no_data)(area))
+            results[(area_name, method)] = response.status_code
+    assert results, "every scoped persona has something outside its area"
+    assert set(results.values()) == {404}, results
+    assert snapshot() == before
+
+
+def _with_inside(routes, personas):
+    """(route, persona) pairs where the persona has at least one object of the route's model."""
+    return [pytest.param(r, p, id=f"{r}-{p}") for r in routes for p in personas if inside(p, r.model)]
+
+
+@pytest.mark.parametrize(
+    ("route", "persona"), _with_inside([r for r in UI_OBJECT_ROUTES if "get" in r.methods], PERSONAS)
+)
+def test_object_inside_area_opens(route, persona, persona_client, world):
+    """Positive control: the URLs above are right, and a user reaches what is theirs."""
+    _user, client = persona_client(persona)
+    read_only = persona in READ_ONLY
+    for area_name in inside(persona, route.model):
+        response = client.get(route.url(world[area_name].object_of(route.model)))
+        if route.writes and read_only:
+            assert response.status_code in (403, 404), (area_name, response.status_code)
+        else:
+            assert response.status_code == 200, (area_name, response.status_code)
+
+
+@pytest.mark.parametrize(
+    ("route", "persona"), _with_inside([r for r in UI_OBJECT_ROUTES if "post" in r.methods], READ_ONLY)
+)
+def test_read_only_role_cannot_post_inside_its_area(route, persona, persona_client, world):
+    _user, client = persona_client(persona)
+    before = snapshot()
+    for area_name in inside(persona, route.model):
+        area = world[area_name]
+        response = client.post(route.url(area.object_of(route.model)), POST_DATA[route.name](area))
+        assert response.status_code in (403, 404), (area_name, response.status_code)
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("persona", WRITERS)
+@pytest.mark.parametrize("route", [r for r in UI_OBJECT_ROUTES if "post" in r.methods], ids=str)
+def test_writer_can_post_inside_its_area(route, persona, persona_client, world):
+    """Positive control for the POST data above: the same request works for the right user."""
+    _user, client = persona_client(persona)
+    area = world[inside(persona, route.model)[-1]]
+    before = snapshot()
+    response = client.post(route.url(area.object_of(route.model)), POST_DATA[route.name](area))
+    assert response.status_code in (200, 302), response.status_code
+    if response.status_code == 200:
+        assert b"errorlist" not in response.content
+    assert snapshot() != before
+
+
+@pytest.mark.parametrize("persona", READ_ONLY)
+@pytest.mark.parametrize("route", UI_CREATE_ROUTES, ids=str)
+def test_read_only_role_cannot_open_or_post_create_pages(route, persona, persona_client, world):
+    _user, client = persona_client(persona)
+    before = snapshot()
+    assert client.get(route.url()).status_code == 403
+    data = {"community": community("花苑社区").pk, "address": "新地址"}
+    assert client.post(route.url(), data).status_code == 403
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("route", UI_LIST_ROUTES, ids=str)
+def test_list_pages_show_only_the_users_area(route, persona, persona_client, world):
+    _user, client = persona_client(persona)
+    model = route.view.model
+    response = client.get(route.url(), {"per_page": 200})
+    assert response.status_code == 200
+    shown = {obj.pk for obj in response.context["object_list"]}
+    for area_name in inside(persona, model):
+        assert world[area_name].object_of(model).pk in shown, area_name
+    for area_name in outside(persona, model):
+        obj = world[area_name].object_of(model)
+        if any(obj == world[a].object_of(model) for a in inside(persona, model)):
+            continue  # the two 花苑 areas share their community
+        assert obj.pk not in shown, area_name
+
+
+# ---------------------------------------------------------------------------------------------
+# API: 404 outside the area, 403 for read-only writes, no DELETE
+
+
+def _missing_pk(model) -> int:
+    return (model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1000
+
+
+@pytest.mark.parametrize("persona", SCOPED)
+@pytest.mark.parametrize("route", API_DETAIL_ROUTES, ids=str)
+def test_object_outside_area_is_404_in_the_api(route, persona, persona_client, world):
+    _user, client = persona_client(persona)
+    before = snapshot()
+    read_only = persona in READ_ONLY
+    checked = 0
+    for area_name in outside(persona, route.model):
+        area = world[area_name]
+        obj = area.object_of(route.model)
+        for method, action in route.actions.items():
+            data = API_DATA.get((route.basename, action), _no_data)(area)
+            response = _call(client, method, route.url(obj.pk), data, api=True)
+            missing = _call(client, method, route.url(_missing_pk(route.model)), data, api=True)
+            checked += 1
+            # Never confirm that the object exists: the answer equals the one for a missing id.
+            assert response.status_code == missing.status_code, (area_name, method)
+            if method == "delete":
+                assert response.status_code in (403, 405), (area_name, method)
+            elif method in permissions.SAFE_METHODS or method == "get" or not read_only:
+                assert response.status_code == 404, (area_name, method, response.status_code)
+            else:
+                assert response.status_code == 403, (area_name, method, response.status_code)
+        assert route.model.objects.filter(pk=obj.pk).exists()
+    assert checked
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("route", "persona"), _with_inside([r for r in API_DETAIL_ROUTES if "get" in r.actions], PERSONAS)
+)
+def test_object_inside_area_is_readable_in_the_api(route, persona, persona_client, world):
+    _user, client = persona_client(persona)
+    for area_name in inside(persona, route.model):
+        obj = world[area_name].object_of(route.model)
+        response = client.get(route.url(obj.pk))
+        assert response.status_code == 200, area_name
+        assert response.json()["id"] == obj.pk
+
+
+def _write_actions(route):
+    return {m: a for m, a in route.actions.items() if m not in ("get", "delete")}
+
+
+@pytest.mark.parametrize("persona", READ_ONLY)
+@pytest.mark.parametrize("route", [r for r in API_SCOPED_ROUTES if _write_actions(r)], ids=str)
+def test_read_only_role_gets_403_on_api_writes(route, persona, persona_client, world):
+    _user, client = persona_client(persona)
+    before = snapshot()
+    areas = inside(persona, route.model) or ALL_AREAS
+    area = world[areas[0]]
+    for method, action in _write_actions(route).items():
+        if route.detail:
+            url = route.url(area.object_of(route.model).pk)
+            data = API_DATA.get((route.basename, action), _no_data)(area)
+        else:
+            url = route.url()
+            data = {"household": area.household.pk, "name": "王五", "relation": "spouse"}
+        response = _call(client, method, url, data, api=True)
+        assert response.status_code == 403, (method, response.status_code)
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("persona", WRITERS)
+@pytest.mark.parametrize(
+    "route", [r for r in API_DETAIL_ROUTES if any(a != "update" for a in _write_actions(r).values())], ids=str
+)
+def test_writer_can_use_api_writes_inside_its_area(route, persona, persona_client, world):
+    """Positive control for API_DATA: the requests refused above succeed for the right user."""
+    _user, client = persona_client(persona)
+    area = world[inside(persona, route.model)[-1]]
+    for method, action in _write_actions(route).items():
+        if action == "update":
+            continue
+        before = snapshot()
+        data = API_DATA[(route.basename, action)](area)
+        response = _call(client, method, route.url(area.object_of(route.model).pk), data, api=True)
+        assert response.status_code == 200, (method, response.content)
+        assert snapshot() != before
+
+
+@pytest.mark.parametrize("route", [r for r in API_ROUTES if "delete" in r.actions], ids=str)
+def test_api_has_no_delete(route, persona_client, world):
+    _user, client = persona_client("admin_user")
+    area = world["huayuan_paired"]
+    if route.basename in UNSCOPED_API:
+        obj = PolicyParameter.objects.first()
+        assert obj is not None
+    else:
+        obj = area.object_of(route.model)
+    response = client.delete(route.url(obj.pk))
+    assert response.status_code == 405
+    assert route.model.objects.filter(pk=obj.pk).exists()
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("route", [r for r in API_LIST_ROUTES if "get" in r.actions], ids=str)
+def test_api_lists_show_only_the_users_area(route, persona, persona_client, world):
+    _user, client = persona_client(persona)
+    response = client.get(route.url(), {"page_size": 500})
+    assert response.status_code == 200
+    shown = {row["id"] for row in response.json()["results"]}
+    mine = {world[a].object_of(route.model).pk for a in inside(persona, route.model)}
+    assert mine <= shown
+    for area_name in outside(persona, route.model):
+        obj = world[area_name].object_of(route.model)
+        if obj.pk not in mine:
+            assert obj.pk not in shown, area_name
+
+
+def test_charlie_sees_the_same_chinese_404_as_for_a_record_that_does_not_exist(persona_client, world):
+    """xiqu (西区) opening a 花苑 household learns nothing: not its head, not even that it exists."""
+    _user, client = persona_client("xiqu")
+    east = world["huayuan_paired"]
+    url, missing_url = f"/households/{east.household.pk}/", f"/households/{_missing_pk(Household)}/"
+    response, missing = client.get(url), client.get(missing_url)
+    page = response.content.decode()
+    assert response.status_code == missing.status_code == 404
+    assert "找不到该页面或记录" in page
+    assert "李小明" not in page and east.household.address not in page
+    masked_csrf = re.compile(r'name="csrf(middleware)?-?token" (content|value)="[^"]+"')
+    assert masked_csrf.sub("", page).replace(url, "") == masked_csrf.sub(
+        "", missing.content.decode()
+    ).replace(missing_url, "")
+
+
+def test_api_filters_cannot_reach_outside_the_area(persona_client, world):
+    _user, client = persona_client("xiqu")
+    household = world["huayuan_paired"].household
+    response = client.get("/api/persons/", {"household": household.pk})
+    assert response.status_code == 200
+    assert response.json()["results"] == []
+
+
+def test_api_cannot_attach_records_to_objects_outside_the_area(persona_client, world):
+    """Related-object choices go through the same restrict(): a 西区 worker cannot write into 东区."""
+    _user, client = persona_client("xiqu")
+    east = world["huayuan_paired"]
+    before = snapshot()
+    cases = [
+        ("/api/households/", {"community": east.household.community_id, "address": "x"}, "community"),
+        (
+            "/api/persons/",
+            {
+                "household": east.household.pk,
+                "name": "王五",
+                "relation": "spouse",
+                "id_number": make_id_number(),
+            },
+            "household",
+        ),
+        ("/api/statuses/", {"person": east.person.pk, "kind": "temporary"}, "person"),
+    ]
+    for url, data, field in cases:
+        response = client.post(url, data, content_type="application/json")
+        assert response.status_code == 400, url
+        assert field in response.json(), url
+    assert snapshot() == before
+
+
+def test_ui_create_form_offers_only_communities_in_the_users_area(persona_client, world):
+    _user, client = persona_client("xiqu")
+    page = client.get("/households/new/")
+    choices = {c.pk for c in page.context["form"].fields["community"].queryset}
+    assert community("烟洲社区").pk in choices
+    assert community("花苑社区").pk not in choices
+    before = snapshot()
+    response = client.post("/households/new/", {"community": community("花苑社区").pk, "address": "x"})
+    assert response.status_code == 200
+    assert "community" in response.context["form"].errors
+    assert snapshot() == before
+
+
+# ---------------------------------------------------------------------------------------------
+# Meta-tests: the matrix covers every URL, and cannot quietly become empty
+
+
+def test_every_households_url_with_an_object_is_in_the_matrix():
+    _prefix, patterns = _households_namespace()
+    uncovered = []
+    for pattern in patterns:
+        ints = [k for k, c in pattern.pattern.converters.items() if isinstance(c, IntConverter)]
+        if not ints:
+            continue
+        route = next((r for r in UI_OBJECT_ROUTES if r.name == pattern.name), None)
+        if route is None:
+            uncovered.append(f"{pattern.name}: more than one id in the URL ({ints}); extend UiRoute")
+            continue
+        if route.model not in OBJECT_MODELS:
+            uncovered.append(f"{pattern.name}: the world fixture has no {route.model} object")
+        for kwarg in route.other_kwargs:
+            if kwarg not in STR_KWARGS:
+                uncovered.append(f"{pattern.name}: no sample value for <{kwarg}>")
+        if "post" in route.methods and pattern.name not in POST_DATA:
+            uncovered.append(f"{pattern.name}: add valid sample data to POST_DATA")
+        if not route.methods:
+            uncovered.append(f"{pattern.name}: answers neither GET nor POST")
+    assert not uncovered, "\n".join(uncovered)
+
+
+def test_every_households_url_without_an_object_is_a_list_or_a_create_page():
+    _prefix, patterns = _households_namespace()
+    known = {r.name for r in UI_LIST_ROUTES + UI_CREATE_ROUTES}
+    for pattern in patterns:
+        if not pattern.pattern.converters:
+            assert pattern.name in known, f"{pattern.name} is neither a scoped list nor a create page"
+
+
+def test_every_api_route_is_in_the_matrix():
+    for route in API_ROUTES:
+        if route.basename in UNSCOPED_API:
+            continue
+        assert route.model in OBJECT_MODELS, f"api:{route.name}: the world fixture has no {route.model}"
+        for action in _write_actions(route).values():
+            if route.detail:
+                assert (route.basename, action) in API_DATA, f"api:{route.name} {action}: add API_DATA"
+
+
+def test_matrix_is_not_empty():
+    names = {r.name for r in UI_OBJECT_ROUTES}
+    assert {"household-detail", "household-update", "person-detail", "person-reveal", "status-end"} <= names
+    assert {r.name for r in UI_LIST_ROUTES} >= {"household-list", "person-list", "division-list"}
+    api = {r.name for r in API_DETAIL_ROUTES}
+    assert {"household-detail", "person-detail", "person-reveal", "status-detail", "division-detail"} <= api
+    assert set(SCOPED) == {"dongqu", "huayuan", "xiqu", "xiqu_viewer", "volunteer"}
