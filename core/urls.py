@@ -1,5 +1,11 @@
 from django.urls import path
 
+from . import views_jobs
+
 app_name = "core"
 
-urlpatterns = []
+urlpatterns = [
+    path("jobs/", views_jobs.JobListView.as_view(), name="job-list"),
+    path("jobs/<int:pk>/", views_jobs.JobDetailView.as_view(), name="job-detail"),
+    path("jobs/<int:pk>/progress/", views_jobs.JobProgressView.as_view(), name="job-progress"),
+]

@@ -1,0 +1,957 @@
+"""One roster row -> typed values, reason codes and warnings (roster-format.md, "Columns").
+
+Everything here is per row and pure Python; checks that need other rows (duplicates, household
+conflicts, household sizes) run in SQL over the staging table (pipeline.py).
+
+An empty cell never erases what the registry holds: it is staged as NULL, meaning "keep".
+"""
+
+import datetime as dt
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from operator import mul
+
+from django.utils.translation import gettext as _
+
+from core import idnumber
+from core.validators import is_valid_phone, normalize_phone
+from households import choices as c
+
+# --- headers -----------------------------------------------------------------------------------
+
+FIELDS: dict[str, tuple[tuple[str, ...], str]] = {
+    # field: (header names, label for messages)
+    "name": (("姓名",), "姓名"),
+    "id_number": (("公民身份号码", "身份证号码", "身份证号", "证件号码"), "公民身份号码"),
+    "sex": (("性别",), "性别"),
+    "birth_date": (("出生日期",), "出生日期"),
+    "relation": (("与户主关系",), "与户主关系"),
+    "household_code": (("户编号", "家庭编号"), "户编号"),
+    "head_id_number": (("户主身份证号码", "户主公民身份号码"), "户主身份证号码"),
+    "town": (("镇街", "所属镇街", "镇（街道）"), "镇街"),
+    "community": (("村（社区）", "村居", "所属村居", "社区"), "村（社区）"),
+    "address": (("家庭住址", "现住址"), "家庭住址"),
+    "phone": (("联系电话", "手机号码"), "联系电话"),
+    "assistance": (("救助类型", "保障类别", "人员类别"), "救助类型"),
+    "approved_on": (("认定日期", "审批日期"), "认定日期"),
+    "disability_category": (("残疾类别",), "残疾类别"),
+    "disability_grade": (("残疾等级",), "残疾等级"),
+    "serious_illness": (("重特大疾病", "大病病种"), "重特大疾病"),
+    "care_level": (("失能等级", "自理能力"), "失能等级"),
+    "labor_capacity": (("劳动能力",), "劳动能力"),
+    "employment": (("就业状况",), "就业状况"),
+    "school_stage": (("在读学段", "就读学段"), "在读学段"),
+    "living_arrangement": (("居住情况", "居住状况"), "居住情况"),
+    "special_family": (("计生特殊家庭",), "计生特殊家庭"),
+    "parent_situation": (("父母情况", "监护情况"), "父母情况"),
+    "housing": (("住房情况", "住房状况"), "住房情况"),
+    "household_size": (("家庭人口数", "家庭人数"), "家庭人口数"),
+    "income_per_capita": (("家庭月人均收入（元）", "月人均收入"), "月人均收入"),
+}
+REQUIRED = ("name", "id_number", "relation", "town", "community", "assistance")
+_SPACES = re.compile(r"\s+")
+
+
+def norm_header(value) -> str:
+    """Trim, full-width to half-width, no inner spaces, no trailing required-marker (*)."""
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFKC", str(value))
+    return _SPACES.sub("", text).strip("*")
+
+
+HEADER_ALIASES = {norm_header(alias): key for key, (aliases, _label) in FIELDS.items() for alias in aliases}
+
+
+@dataclass
+class Header:
+    row: int
+    cells: list[str]
+    columns: dict[str, int]  # field -> column index
+    unknown: list[str] = field(default_factory=list)
+
+
+def match_header(row: int, cells: list) -> Header | None:
+    """A row is the header when it names the person (姓名 and an ID column) and >= 4 columns."""
+    columns: dict[str, int] = {}
+    unknown = []
+    for index, cell in enumerate(cells):
+        key = norm_header(cell)
+        if not key:
+            continue
+        target = HEADER_ALIASES.get(key)
+        if target is None:
+            unknown.append(str(cell).strip())
+        elif target not in columns:
+            columns[target] = index
+    if "name" in columns and "id_number" in columns and len(columns) >= 4:
+        texts = ["" if v is None else str(v).strip() for v in cells]
+        return Header(row=row, cells=texts, columns=columns, unknown=unknown)
+    return None
+
+
+# --- values ------------------------------------------------------------------------------------
+
+
+def text(value) -> str:
+    """A cell as clean text: NFKC (full-width digits/letters/brackets to half-width), trimmed."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        if value.isascii():
+            return value.strip()
+        return unicodedata.normalize("NFKC", value).strip()
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    return str(value).strip()
+
+
+def raw_text(value) -> str:
+    """The original value, for the error report (what the clerk typed, not what we made of it)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ") if value.time() != dt.time() else value.date().isoformat()
+    return str(value)
+
+
+def _key(value: str) -> str:
+    return _SPACES.sub("", value)
+
+
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+_DATE_SEP = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T].*)?$")
+_DATE_CN = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$")
+_DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_TIME_SUFFIX = re.compile(r"\s+\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
+_SERIAL = re.compile(r"^\d{1,5}(?:\.\d+)?$")
+
+
+def parse_date(value) -> dt.date:
+    """The six date styles of the contract; raises ValueError."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+        if 19000101 <= number <= 29991231 and number.is_integer():
+            return parse_date(str(int(number)))
+        if 1 <= number < 2958466:
+            return EXCEL_EPOCH + dt.timedelta(days=int(number))
+        raise ValueError(value)
+    string = _TIME_SUFFIX.sub("", text(value))
+    string = _key(string)
+    for pattern in (_DATE_SEP, _DATE_CN, _DATE_COMPACT):
+        match = pattern.match(string)
+        if match:
+            return dt.date(int(match[1]), int(match[2]), int(match[3]))
+    if _SERIAL.match(string):
+        return parse_date(float(string))
+    raise ValueError(value)
+
+
+def _choices(mapping: dict[str, str], *extra: tuple[str, str]) -> dict[str, str]:
+    out = {_key(unicodedata.normalize("NFKC", k)): v for k, v in mapping.items()}
+    for k, v in extra:
+        out[_key(unicodedata.normalize("NFKC", k))] = v
+    return out
+
+
+RELATIONS = _choices(
+    {
+        "户主": c.Relation.HEAD,
+        "本人": c.Relation.HEAD,
+        "配偶": c.Relation.SPOUSE,
+        "妻子": c.Relation.SPOUSE,
+        "丈夫": c.Relation.SPOUSE,
+        "子": c.Relation.SON,
+        "儿子": c.Relation.SON,
+        "长子": c.Relation.SON,
+        "次子": c.Relation.SON,
+        "女": c.Relation.DAUGHTER,
+        "女儿": c.Relation.DAUGHTER,
+        "长女": c.Relation.DAUGHTER,
+        "次女": c.Relation.DAUGHTER,
+        "儿媳": c.Relation.DAUGHTER_IN_LAW,
+        "女婿": c.Relation.SON_IN_LAW,
+        "孙子女": c.Relation.GRANDCHILD,
+        "孙子": c.Relation.GRANDCHILD,
+        "孙女": c.Relation.GRANDCHILD,
+        "外孙子女": c.Relation.GRANDCHILD,
+        "父母": c.Relation.PARENT,
+        "父亲": c.Relation.PARENT,
+        "母亲": c.Relation.PARENT,
+        "祖父母": c.Relation.GRANDPARENT,
+        "外祖父母": c.Relation.GRANDPARENT,
+        "兄弟姐妹": c.Relation.SIBLING,
+        "其他": c.Relation.OTHER,
+    }
+)
+ASSISTANCE = _choices(
+    {
+        "低保": c.AssistanceKind.DIBAO,
+        "最低生活保障": c.AssistanceKind.DIBAO,
+        "特困": c.AssistanceKind.TEKUN,
+        "特困人员": c.AssistanceKind.TEKUN,
+        "特困供养": c.AssistanceKind.TEKUN,
+        "低边": c.AssistanceKind.DIBIAN,
+        "低收入": c.AssistanceKind.DIBIAN,
+        "低保边缘": c.AssistanceKind.DIBIAN,
+        "刚性支出困难": c.AssistanceKind.RIGID_EXPENSE,
+        "刚性支出困难家庭": c.AssistanceKind.RIGID_EXPENSE,
+        "临时救助": c.AssistanceKind.TEMPORARY,
+        "孤儿": c.AssistanceKind.ORPHAN,
+        "事实无人抚养儿童": c.AssistanceKind.DE_FACTO_ORPHAN,
+        "困难残疾人生活补贴": c.AssistanceKind.DISABILITY_LIVING,
+        "重度残疾人护理补贴": c.AssistanceKind.DISABILITY_CARE,
+    }
+)
+TEKUN_DETAILS = {"分散供养": "分散供养", "分散": "分散供养", "集中供养": "集中供养", "集中": "集中供养"}
+DISABILITY_CATEGORIES = _choices(
+    {
+        "视力": c.DisabilityCategory.VISUAL,
+        "听力": c.DisabilityCategory.HEARING,
+        "言语": c.DisabilityCategory.SPEECH,
+        "肢体": c.DisabilityCategory.PHYSICAL,
+        "智力": c.DisabilityCategory.INTELLECTUAL,
+        "精神": c.DisabilityCategory.MENTAL,
+        "多重": c.DisabilityCategory.MULTIPLE,
+    }
+)
+GRADES = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+CARE_LEVELS = _choices(
+    {
+        "能力完好": c.CareLevel.INDEPENDENT,
+        "完全自理": c.CareLevel.INDEPENDENT,
+        "轻度": c.CareLevel.MILD,
+        "轻度失能": c.CareLevel.MILD,
+        "中度": c.CareLevel.MODERATE,
+        "中度失能": c.CareLevel.MODERATE,
+        "重度": c.CareLevel.SEVERE,
+        "重度失能": c.CareLevel.SEVERE,
+        "完全失能": c.CareLevel.TOTAL,
+    }
+)
+LABOR = _choices(
+    {
+        "有劳动能力": c.LaborCapacity.FULL,
+        "健全": c.LaborCapacity.FULL,
+        "部分丧失": c.LaborCapacity.PARTIAL,
+        "部分丧失劳动能力": c.LaborCapacity.PARTIAL,
+        "完全丧失": c.LaborCapacity.NONE,
+        "完全丧失劳动能力": c.LaborCapacity.NONE,
+        "无劳动能力": c.LaborCapacity.NONE,
+    }
+)
+EMPLOYMENT = _choices(
+    {
+        "在业": c.Employment.EMPLOYED,
+        "就业": c.Employment.EMPLOYED,
+        "灵活就业": c.Employment.FLEXIBLE,
+        "务农": c.Employment.FARMING,
+        "失业": c.Employment.UNEMPLOYED,
+        "未就业": c.Employment.NEVER_EMPLOYED,
+        "在校生": c.Employment.STUDENT,
+        "退休": c.Employment.RETIRED,
+    }
+)
+SCHOOL = _choices(
+    {
+        "学前": c.SchoolStage.PRESCHOOL,
+        "小学": c.SchoolStage.PRIMARY,
+        "初中": c.SchoolStage.JUNIOR,
+        "高中": c.SchoolStage.SENIOR,
+        "中职": c.SchoolStage.VOCATIONAL,
+        "高职": c.SchoolStage.HIGHER_VOCATIONAL,
+        "大专": c.SchoolStage.HIGHER_VOCATIONAL,
+        "高职（大专）": c.SchoolStage.HIGHER_VOCATIONAL,
+        "本科": c.SchoolStage.BACHELOR,
+        "研究生": c.SchoolStage.POSTGRADUATE,
+        "辍学": c.SchoolStage.DROPPED_OUT,
+        "未入学": c.SchoolStage.NOT_ENROLLED,
+    }
+)
+LIVING = _choices(
+    {
+        "独居": c.LivingArrangement.ALONE,
+        "空巢": c.LivingArrangement.EMPTY_NEST,
+        "留守": c.LivingArrangement.LEFT_BEHIND,
+        "与配偶同住": c.LivingArrangement.WITH_SPOUSE,
+        "与子女同住": c.LivingArrangement.WITH_CHILDREN,
+        "机构供养": c.LivingArrangement.INSTITUTION,
+    }
+)
+YES_NO = {
+    "是": True,
+    "否": False,
+    "Y": True,
+    "N": False,
+    "1": True,
+    "0": False,
+    "√": True,
+    "有": True,
+    "无": False,
+}
+PARENT_STATES = _choices(
+    {
+        "正常": c.ParentSituation.NORMAL,
+        "健在": c.ParentSituation.NORMAL,
+        "死亡": c.ParentSituation.DEAD,
+        "已故": c.ParentSituation.DEAD,
+        "去世": c.ParentSituation.DEAD,
+        "宣告失踪": c.ParentSituation.DECLARED_MISSING,
+        "重残": c.ParentSituation.SEVERE_DISABILITY,
+        "重度残疾": c.ParentSituation.SEVERE_DISABILITY,
+        "重病": c.ParentSituation.SERIOUS_ILLNESS,
+        "服刑": c.ParentSituation.IMPRISONED,
+        "服刑在押": c.ParentSituation.IMPRISONED,
+        "在押": c.ParentSituation.IMPRISONED,
+        "强制隔离戒毒": c.ParentSituation.COMPULSORY_REHAB,
+        "被限制人身自由": c.ParentSituation.RESTRICTED_FREEDOM,
+        "限制人身自由": c.ParentSituation.RESTRICTED_FREEDOM,
+        "失联": c.ParentSituation.MISSING_CONTACT,
+        "被撤销监护资格": c.ParentSituation.GUARDIANSHIP_REVOKED,
+        "撤销监护资格": c.ParentSituation.GUARDIANSHIP_REVOKED,
+        "遣送出境": c.ParentSituation.DEPORTED,
+    }
+)
+GUARDIANSHIP = _choices(
+    {
+        "监护正常": c.Guardianship.PROPER,
+        "监护缺失": c.Guardianship.MISSING,
+        "监护不当": c.Guardianship.IMPROPER,
+    }
+)
+HOUSING = _choices(
+    {
+        "自有住房": c.Housing.OWNED,
+        "自有": c.Housing.OWNED,
+        "租住": c.Housing.RENTED,
+        "租房": c.Housing.RENTED,
+        "公租房": c.Housing.PUBLIC_RENTAL,
+        "借住": c.Housing.BORROWED,
+        "无房": c.Housing.NONE,
+        "危房": c.Housing.DANGEROUS,
+    }
+)
+SEX = {"男": c.Sex.MALE, "男性": c.Sex.MALE, "女": c.Sex.FEMALE, "女性": c.Sex.FEMALE}
+_SPLIT = re.compile(r"[、,;；/]+")  # ， and ； are already half-width after NFKC
+_PARENS = re.compile(r"^(.*?)\((.*)\)$")
+_ID18_PLAIN = re.compile(r"^\d{17}[\dX]$")
+_SCIENTIFIC = re.compile(r"^\d+(?:\.\d+)?[eE][+-]?\d+$")
+_GRADE = re.compile(r"^(?:残疾)?([一二三四1234])级?(?:残疾)?$")
+_DANGEROUS = re.compile(r"^(?:危房)?\(?([CD])级?\)?(?:危房)?$", re.IGNORECASE)
+_INT = re.compile(r"^(\d+)(?:\.0+)?(?:人|口)?$")
+
+# Staging columns, in order (pipeline.py creates the table from this list).
+STAGE_COLUMNS: list[tuple[str, str]] = [
+    ("row_no", "integer"),
+    ("bad", "boolean"),
+    ("id_hash", "text"),
+    ("id_enc", "text"),
+    ("id_masked", "text"),
+    ("id_tail", "text"),
+    ("sex", "text"),
+    ("birth_date", "date"),
+    ("name", "text"),
+    ("relation", "text"),
+    ("is_head", "boolean"),
+    ("phone_enc", "text"),
+    ("phone_masked", "text"),
+    ("disability_category", "text"),
+    ("disability_grade", "integer"),
+    ("serious_illness", "text"),
+    ("care_level", "text"),
+    ("labor_capacity", "text"),
+    ("employment", "text"),
+    ("school_stage", "text"),
+    ("living_arrangement", "text"),
+    ("special_family", "boolean"),
+    ("father_situation", "text"),
+    ("mother_situation", "text"),
+    ("guardianship", "text"),
+    ("hh_key", "text"),
+    ("hh_code", "text"),
+    ("head_hash", "text"),
+    ("town_id", "bigint"),
+    ("community_id", "bigint"),
+    ("address", "text"),
+    ("housing", "text"),
+    ("safety_grade", "text"),
+    ("hh_size", "integer"),
+    ("income", "numeric"),
+]
+STATUS_COLUMNS: list[tuple[str, str]] = [
+    ("row_no", "integer"),
+    ("kind", "text"),
+    ("detail", "text"),
+    ("start_date", "date"),
+]
+RAW_SEPARATOR = "\x1f"
+# Bump when normalisation rules change: fingerprints of earlier imports then stop matching.
+FINGERPRINT_VERSION = 1
+
+
+@dataclass
+class Issue:
+    code: str
+    field: str
+    message: str
+
+
+class Places:
+    """Towns and communities, loaded once per import, matched by name with or without suffix."""
+
+    TOWN_ALIASES = {"火炬开发区": "中山港街道", "火炬区": "中山港街道", "火炬高技术产业开发区": "中山港街道"}
+    TOWN_SUFFIXES = ("街道", "镇", "街")
+    COMMUNITY_SUFFIXES = ("社区居委会", "村委会", "居委会", "社区", "村")
+
+    def __init__(self):
+        from households.models import Division
+
+        self.towns: dict[str, int] = {}
+        self.communities: dict[tuple[int, str], int] = {}
+        town_names = {}
+        for pk, name, code in Division.objects.towns().values_list("pk", "name", "code"):
+            town_names[pk] = name
+            for variant in self._variants(name, self.TOWN_SUFFIXES):
+                self.towns.setdefault(variant, pk)
+            self.towns[code] = pk
+        for alias, target in self.TOWN_ALIASES.items():
+            target_pk = next((pk for pk, name in town_names.items() if name == target), None)
+            if target_pk:
+                self.towns[alias] = target_pk
+        for pk, name, parent in (
+            Division.objects.communities().filter(is_active=True).values_list("pk", "name", "parent_id")
+        ):
+            for variant in self._variants(name, self.COMMUNITY_SUFFIXES):
+                self.communities.setdefault((parent, variant), pk)
+
+    @staticmethod
+    def _variants(name: str, suffixes) -> set[str]:
+        name = _key(unicodedata.normalize("NFKC", name))
+        base = name
+        for suffix in suffixes:
+            if name.endswith(suffix) and len(name) > len(suffix):
+                base = name[: -len(suffix)]
+                break
+        return {name, base} | {base + suffix for suffix in suffixes}
+
+    def town(self, value: str) -> int | None:
+        return self.towns.get(_key(value))
+
+    def community(self, town_id: int, value: str) -> int | None:
+        value = _key(value)
+        found = self.communities.get((town_id, value))
+        if found is None:
+            for suffix in self.COMMUNITY_SUFFIXES:
+                if value.endswith(suffix) and len(value) > len(suffix):
+                    found = self.communities.get((town_id, value[: -len(suffix)]))
+                    break
+        return found
+
+
+@dataclass
+class RowResult:
+    stage: tuple  # a STAGE_COLUMNS tuple
+    statuses: list[tuple]
+    errors: list[Issue]
+    warnings: list[Issue]
+    raw: list[str]
+
+
+class RowNormalizer:
+    """Turns one data row into a staging tuple. Built once per file (header and places)."""
+
+    def __init__(self, header: Header, places: Places, today: dt.date | None = None):
+        self.header = header
+        self.columns = header.columns
+        self.places = places
+        self.today = today or dt.date.today()
+        self.width = len(header.cells)
+        self._label = {key: label for key, (_aliases, label) in FIELDS.items()}
+        self._items = list(header.columns.items())
+        self._today = dt.date.today()
+        self._fp_items = sorted(self._items)
+        self._fp_seed = f"roster-row-v{FINGERPRINT_VERSION}".encode()
+
+    def fingerprint(self, cells: list) -> int:
+        """A stable 64-bit fingerprint of the row's mapped cells (type-tagged, in field order)."""
+        size = len(cells)
+        parts = []
+        for _field, index in self._fp_items:
+            value = cells[index] if index < size else None
+            if value.__class__ is str:
+                parts.append(value)
+            elif value is None:
+                parts.append("")
+            else:
+                parts.append(f"{value.__class__.__name__}:{value}")
+        digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=8, key=self._fp_seed)
+        return int.from_bytes(digest.digest(), "big", signed=True)
+
+    def is_blank_or_total(self, cells: list) -> bool:
+        """Blank rows, totals rows (合计/总计) and repeated header rows are skipped silently."""
+        first = ""
+        for value in cells:
+            if value is not None and value != "":
+                first = text(value)
+                if first:
+                    break
+        if not first:
+            return True
+        if _key(first).startswith(("合计", "总计", "小计", "共计")):
+            return True
+        id_index = self.columns["id_number"]
+        id_cell = cells[id_index] if id_index < len(cells) else None
+        if isinstance(id_cell, str) and not id_cell[:1].isdigit() and norm_header(id_cell) in HEADER_ALIASES:
+            return True  # the header repeated (multi-page exports)
+        return False
+
+    def _cell(self, cells: list, key: str):
+        index = self.columns.get(key)
+        if index is None or index >= len(cells):
+            return None
+        return cells[index]
+
+    def _choice(self, txt, key, mapping, errors) -> str | None:
+        value = txt.get(key, "")
+        if not value:
+            return None
+        found = mapping.get(_key(value))
+        if found is None:
+            errors.append(
+                Issue(
+                    "unknown_value",
+                    key,
+                    _("%(label)s“%(value)s”不是可接受的值") % {"label": self._label[key], "value": value},
+                )
+            )
+        return found
+
+    def _plain_id(self, value: str) -> idnumber.IdNumber | None:
+        """The common case (18 plain characters, valid) without core.idnumber.parse's normalising;
+        anything else, valid or not, goes through parse(), which also words the error."""
+        if len(value) != 18 or not _ID18_PLAIN.match(value):
+            return None
+        if idnumber.CHECK_CHARS[sum(map(mul, map(int, value[:17]), idnumber.WEIGHTS)) % 11] != value[17]:
+            return None
+        try:
+            birth = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+        except ValueError:
+            return None
+        if birth.year < 1880 or birth > self._today:
+            return None
+        return idnumber.IdNumber(
+            value=value, birth_date=birth, sex="male" if int(value[16]) % 2 else "female"
+        )
+
+    def _id(self, value, key: str, errors: list[Issue]) -> idnumber.IdNumber | None:
+        label = self._label[key]
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            errors.append(
+                Issue(
+                    "id_number_as_number",
+                    key,
+                    _("%(label)s以数字格式保存，末几位已丢失（如 4.42000E+17），请把该列设为文本后重新填写")
+                    % {"label": label},
+                )
+            )
+            return None
+        string = text(value)
+        if not string:
+            return None
+        if _SCIENTIFIC.match(_key(string)):
+            errors.append(
+                Issue(
+                    "id_number_as_number",
+                    key,
+                    _("%(label)s“%(value)s”是科学计数法，末几位已丢失，请把该列设为文本后重新填写")
+                    % {"label": label, "value": string},
+                )
+            )
+            return None
+        fast = self._plain_id(string)
+        if fast is not None:
+            return fast
+        try:
+            return idnumber.parse(string)
+        except idnumber.IdNumberError as error:
+            messages = {
+                "invalid_id_format": _("%(label)s“%(value)s”格式不正确：应为18位（末位可为X）或15位旧号码"),
+                "invalid_id_checksum": _("%(label)s“%(value)s”校验位不正确，请核对号码"),
+            }
+            errors.append(Issue(error.code, key, messages[error.code] % {"label": label, "value": string}))
+            return None
+
+    def normalize(self, cells: list) -> RowResult:  # noqa: C901 - one flat list of columns
+        errors: list[Issue] = []
+        warnings: list[Issue] = []
+        cell = self._cell
+        raw = cells if all(v.__class__ is str for v in cells) else [raw_text(v) for v in cells]
+        txt = {}
+        size = len(cells)
+        for key, index in self._items:
+            if index < size:
+                value = cells[index]
+                txt[key] = (
+                    (value.strip() if value.isascii() else text(value))
+                    if value.__class__ is str
+                    else text(value)
+                )
+
+        for key in REQUIRED:
+            if not txt.get(key):
+                errors.append(
+                    Issue("missing_required", key, _("缺少必填项：%(label)s") % {"label": self._label[key]})
+                )
+
+        parsed = self._id(cell(cells, "id_number"), "id_number", errors)
+        name = _SPACES.sub(" ", txt.get("name", ""))
+        if len(name) > 50:
+            errors.append(Issue("unknown_value", "name", _("姓名超过50个字符")))
+
+        relation = self._choice(txt, "relation", RELATIONS, errors)
+        is_head = relation == c.Relation.HEAD
+
+        # Household key: the provincial code, else the head's ID number.
+        hh_code = _key(txt.get("household_code", "")) or None
+        head_hash = None
+        head_raw = cell(cells, "head_id_number")
+        if head_raw is not None and text(head_raw):
+            head = self._id(head_raw, "head_id_number", errors)
+            if head is not None:
+                head_hash = idnumber.id_hash(head.value)
+                if is_head and parsed is not None and head.value != parsed.value:
+                    errors.append(
+                        Issue(
+                            "household_conflict",
+                            "head_id_number",
+                            _("本人为户主，但户主身份证号码填写的是另一人"),
+                        )
+                    )
+        id_hash = idnumber.id_hash(parsed.value) if parsed is not None else None
+        if is_head and head_hash is None:
+            head_hash = id_hash
+        if hh_code:
+            hh_key = "C:" + hh_code
+        elif head_hash:
+            hh_key = "H:" + head_hash
+        else:
+            hh_key = None
+            if relation is not None and not is_head and text(head_raw) == "":
+                errors.append(
+                    Issue(
+                        "missing_required",
+                        "head_id_number",
+                        _("缺少必填项：没有户编号时必须填写户主身份证号码"),
+                    )
+                )
+
+        town_id = community_id = None
+        town_text = txt.get("town", "")
+        if town_text:
+            town_id = self.places.town(town_text)
+            if town_id is None:
+                errors.append(
+                    Issue("unknown_town", "town", _("镇街“%(value)s”不是中山市的镇街") % {"value": town_text})
+                )
+        community_text = txt.get("community", "")
+        if community_text and town_id is not None:
+            community_id = self.places.community(town_id, community_text)
+            if community_id is None:
+                errors.append(
+                    Issue(
+                        "unknown_community",
+                        "community",
+                        _("在“%(town)s”下找不到村（社区）“%(value)s”，请核对名称或先在区划中登记")
+                        % {"town": town_text, "value": community_text},
+                    )
+                )
+
+        statuses = []
+        start_date = None
+        approved = cell(cells, "approved_on")
+        if approved is not None and text(approved):
+            try:
+                start_date = parse_date(approved)
+            except (ValueError, OverflowError):
+                errors.append(
+                    Issue(
+                        "invalid_date",
+                        "approved_on",
+                        _("认定日期“%(value)s”无法识别，请写成 2024-03-01 这样的日期")
+                        % {"value": text(approved)},
+                    )
+                )
+        assistance = txt.get("assistance", "")
+        if assistance:
+            seen = set()
+            for token in _SPLIT.split(assistance):
+                token = _key(token)
+                if not token:
+                    continue
+                detail = ""
+                kind = ASSISTANCE.get(token)
+                if kind is None:
+                    match = _PARENS.match(token)
+                    if match:
+                        kind = ASSISTANCE.get(match[1])
+                        inner = match[2]
+                        if kind == c.AssistanceKind.TEKUN:
+                            detail = TEKUN_DETAILS.get(inner)
+                            if detail is None:
+                                kind = None
+                        elif kind is not None and ASSISTANCE.get(inner, kind) != kind:
+                            kind = None
+                    elif token.startswith("特困") and token[2:] in TEKUN_DETAILS:
+                        kind, detail = c.AssistanceKind.TEKUN, TEKUN_DETAILS[token[2:]]
+                if kind is None:
+                    errors.append(
+                        Issue(
+                            "unknown_value",
+                            "assistance",
+                            _("救助类型“%(value)s”不是可接受的值") % {"value": token},
+                        )
+                    )
+                elif kind not in seen:
+                    seen.add(kind)
+                    statuses.append((str(kind), detail, start_date))
+
+        # Optional person facts.
+        disability_category = None
+        value = txt.get("disability_category", "")
+        if value:
+            disability_category = DISABILITY_CATEGORIES.get(_key(value).removesuffix("残疾"))
+            if disability_category is None:
+                errors.append(
+                    Issue(
+                        "unknown_value",
+                        "disability_category",
+                        _("残疾类别“%(value)s”不是可接受的值") % {"value": value},
+                    )
+                )
+        disability_grade = None
+        value = txt.get("disability_grade", "")
+        if value:
+            match = _GRADE.match(_key(value))
+            if match:
+                disability_grade = GRADES[match[1]]
+            else:
+                errors.append(
+                    Issue(
+                        "unknown_value",
+                        "disability_grade",
+                        _("残疾等级“%(value)s”不是可接受的值") % {"value": value},
+                    )
+                )
+        serious_illness = txt.get("serious_illness", "")[:200] or None
+        if serious_illness in ("无", "否", "-"):
+            serious_illness = ""
+        care_level = self._choice(txt, "care_level", CARE_LEVELS, errors)
+        labor_capacity = self._choice(txt, "labor_capacity", LABOR, errors)
+        employment = self._choice(txt, "employment", EMPLOYMENT, errors)
+        school_stage = self._choice(txt, "school_stage", SCHOOL, errors)
+        living = self._choice(txt, "living_arrangement", LIVING, errors)
+        special_family = None
+        value = txt.get("special_family", "")
+        if value:
+            special_family = YES_NO.get(_key(value).upper())
+            if special_family is None:
+                errors.append(
+                    Issue(
+                        "unknown_value",
+                        "special_family",
+                        _("计生特殊家庭应填“是”或“否”，而不是“%(value)s”") % {"value": value},
+                    )
+                )
+        father = mother = guardianship = None
+        value = txt.get("parent_situation", "")
+        if value:
+            father, mother, guardianship = self._parents(value, errors)
+
+        housing = safety_grade = None
+        value = txt.get("housing", "")
+        if value:
+            housing = HOUSING.get(_key(value))
+            if housing is None:
+                match = _DANGEROUS.match(_key(value))
+                if match and "危" in value:
+                    housing, safety_grade = c.Housing.DANGEROUS, match[1].upper()
+                else:
+                    errors.append(
+                        Issue(
+                            "unknown_value",
+                            "housing",
+                            _("住房情况“%(value)s”不是可接受的值") % {"value": value},
+                        )
+                    )
+        hh_size = None
+        value = txt.get("household_size", "")
+        if value:
+            match = _INT.match(_key(value))
+            if match and 0 < int(match[1]) < 100:
+                hh_size = int(match[1])
+            else:
+                errors.append(
+                    Issue(
+                        "unknown_value",
+                        "household_size",
+                        _("家庭人口数“%(value)s”应为整数") % {"value": value},
+                    )
+                )
+        income = None
+        value = txt.get("income_per_capita", "")
+        if value:
+            try:
+                income = Decimal(_key(value).replace(",", "").removesuffix("元"))
+                if income < 0 or not income.is_finite() or income >= Decimal("1e8"):
+                    raise InvalidOperation
+                income = income.quantize(Decimal("0.01"))
+            except (InvalidOperation, ValueError):
+                income = None
+                errors.append(
+                    Issue(
+                        "unknown_value",
+                        "income_per_capita",
+                        _("月人均收入“%(value)s”应为不小于0的数字") % {"value": value},
+                    )
+                )
+        address = txt.get("address", "")[:200] or None
+
+        # Warnings: never reject.
+        if parsed is not None:
+            value = txt.get("sex", "")
+            if value and SEX.get(_key(value)) != parsed.sex:
+                warnings.append(
+                    Issue(
+                        "sex_mismatch",
+                        "sex",
+                        _("性别“%(value)s”与身份证号码不符，已按身份证号码登记") % {"value": value},
+                    )
+                )
+            value = cell(cells, "birth_date")
+            if value is not None and text(value):
+                try:
+                    mismatch = parse_date(value) != parsed.birth_date
+                except (ValueError, OverflowError):
+                    mismatch = True
+                if mismatch:
+                    warnings.append(
+                        Issue(
+                            "birth_date_mismatch",
+                            "birth_date",
+                            _("出生日期“%(value)s”与身份证号码不符，已按身份证号码登记")
+                            % {"value": text(value)},
+                        )
+                    )
+        phone_enc = phone_masked = None
+        value = cell(cells, "phone")
+        if value is not None and text(value):
+            phone = normalize_phone(text(value))
+            if is_valid_phone(phone):
+                phone_enc, phone_masked = idnumber.encrypt(phone), idnumber.mask_phone(phone)
+            else:
+                warnings.append(
+                    Issue(
+                        "invalid_phone",
+                        "phone",
+                        _("联系电话“%(value)s”不是有效的手机或固定电话号码，已忽略") % {"value": text(value)},
+                    )
+                )
+
+        # A row without a readable ID is staged too (rejected), so household sizes count it.
+        bad = bool(errors) or parsed is None
+        stage = (
+            0,  # row_no, filled by the pipeline
+            bad,
+            id_hash,
+            None if bad else idnumber.encrypt(parsed.value),
+            parsed.masked if parsed else None,
+            parsed.value[-6:] if parsed else None,
+            parsed.sex if parsed else None,
+            parsed.birth_date.isoformat() if parsed else None,
+            name,
+            relation,
+            is_head,
+            phone_enc,
+            phone_masked,
+            disability_category,
+            disability_grade,
+            serious_illness,
+            care_level,
+            labor_capacity,
+            employment,
+            school_stage,
+            living,
+            special_family,
+            father,
+            mother,
+            guardianship,
+            hh_key,
+            hh_code,
+            head_hash,
+            town_id,
+            community_id,
+            address,
+            housing,
+            safety_grade,
+            hh_size,
+            income,
+        )
+        return RowResult(stage, [] if bad else statuses, errors, warnings, raw)
+
+    def _parents(self, value: str, errors: list[Issue]):
+        """“父亲死亡、母亲服刑” -> (dead, imprisoned, None); “监护缺失” -> (None, None, missing)."""
+        father = mother = guardianship = None
+        for part in _SPLIT.split(re.sub(r"[\s,;]+", "、", value)):
+            part = _key(part)
+            if not part:
+                continue
+            if part in GUARDIANSHIP:
+                guardianship = GUARDIANSHIP[part]
+                continue
+            who, rest = None, part
+            for prefix, target in (
+                ("父母", "both"),
+                ("双亲", "both"),
+                ("父亲", "father"),
+                ("母亲", "mother"),
+            ):
+                if part.startswith(prefix):
+                    who, rest = target, part[len(prefix) :]
+                    break
+            else:
+                if part[:1] in ("父", "母"):
+                    who, rest = ("father" if part[0] == "父" else "mother"), part[1:]
+            rest = (
+                rest.removeprefix("均").removeprefix("已").removeprefix("被")
+                if rest not in PARENT_STATES
+                else rest
+            )
+            state = PARENT_STATES.get(rest) or PARENT_STATES.get("被" + rest)
+            if who is None or state is None:
+                errors.append(
+                    Issue(
+                        "unknown_value",
+                        "parent_situation",
+                        _("父母情况“%(value)s”无法识别，应写成“父亲死亡、母亲服刑”这样的形式")
+                        % {"value": part},
+                    )
+                )
+                continue
+            if who in ("father", "both"):
+                father = str(state)
+            if who in ("mother", "both"):
+                mother = str(state)
+        return father, mother, guardianship
