@@ -1,7 +1,28 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from . import views
 
 app_name = "assessments"
 
-# Placeholder until the assessments views land.
-urlpatterns = []
+urlpatterns = [
+    path("groups/", views.GroupListView.as_view(), name="group-list"),
+    path("groups/decisions/<int:pk>/", views.DecisionDetailView.as_view(), name="decision-detail"),
+    path("groups/decisions/<int:pk>/review/", views.DecisionReviewView.as_view(), name="decision-review"),
+    path("groups/overrides/", views.OverrideListView.as_view(), name="override-list"),
+    path(
+        "groups/overrides/<int:pk>/withdraw/", views.OverrideWithdrawView.as_view(), name="override-withdraw"
+    ),
+    path("tasks/", views.TaskListView.as_view(), name="task-list"),
+    path("tasks/<int:pk>/", views.TaskDetailView.as_view(), name="task-detail"),
+    path("tasks/<int:pk>/complete/", views.TaskCompleteView.as_view(), name="task-complete"),
+    path("warnings/", views.AlertListView.as_view(), name="alert-list"),
+    path("warnings/new/", views.AlertCreateView.as_view(), name="alert-create"),
+    path("warnings/import/", views.AlertImportView.as_view(), name="alert-import"),
+    path("warnings/<int:pk>/", views.AlertDetailView.as_view(), name="alert-detail"),
+    path("warnings/<int:pk>/verify/", views.AlertVerifyView.as_view(), name="alert-verify"),
+    path("warnings/<int:pk>/handle/", views.AlertHandleView.as_view(), name="alert-handle"),
+    path("vagrants/", views.VagrantListView.as_view(), name="vagrant-list"),
+    path("vagrants/new/", views.VagrantCreateView.as_view(), name="vagrant-create"),
+    path("vagrants/<int:pk>/", views.VagrantDetailView.as_view(), name="vagrant-detail"),
+    path("vagrants/<int:pk>/edit/", views.VagrantUpdateView.as_view(), name="vagrant-update"),
+]

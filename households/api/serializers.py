@@ -74,6 +74,7 @@ class PersonSerializer(serializers.ModelSerializer):
     phone_masked = serializers.CharField(read_only=True)
     age = serializers.IntegerField(read_only=True)
     current_statuses = serializers.SerializerMethodField()
+    groups = serializers.SerializerMethodField()
 
     class Meta:
         model = Person
@@ -93,6 +94,7 @@ class PersonSerializer(serializers.ModelSerializer):
             "status",
             "needs_review",
             "current_statuses",
+            "groups",
             "created_at",
             "updated_at",
         ]
@@ -103,6 +105,13 @@ class PersonSerializer(serializers.ModelSerializer):
         if statuses is None:
             statuses = person.statuses.current()
         return sorted({s.kind for s in statuses})
+
+    def get_groups(self, person) -> list[str]:
+        """Codes of the screening groups the person is currently in (domain.md section 2)."""
+        decisions = getattr(person, "current_group_list", None)
+        if decisions is None:
+            decisions = person.group_decisions.filter(active=True)
+        return sorted({d.group for d in decisions})
 
     def validate_id_number(self, value):
         try:

@@ -20,6 +20,16 @@ def _current_statuses():
     return Prefetch("statuses", queryset=AssistanceStatus.objects.current(), to_attr="current_status_list")
 
 
+def _current_groups():
+    from assessments.models import GroupDecision
+
+    return Prefetch(
+        "group_decisions",
+        queryset=GroupDecision.objects.filter(active=True).only("id", "person_id", "group"),
+        to_attr="current_group_list",
+    )
+
+
 class DivisionViewSet(ScopedReadOnlyViewSet):
     """Divisions inside the caller's area (the whole city for city roles)."""
 
@@ -36,7 +46,8 @@ class HouseholdViewSet(ScopedModelViewSet):
     queryset = Household.objects.all()
     serializer_class = s.HouseholdSerializer
     filterset_class = HouseholdFilterSet
-    ordering_fields = ["id", "size", "income_per_capita", "updated_at"]
+    # Cursor pages cannot order by a nullable column (NULL rows vanish or the next page fails).
+    ordering_fields = ["id", "updated_at"]
 
     def get_queryset(self):
         # A correlated subquery is evaluated for the page's rows only (no GROUP BY over the area).
@@ -51,7 +62,10 @@ class HouseholdViewSet(ScopedModelViewSet):
         queryset = super().get_queryset().annotate(member_count=Coalesce(Subquery(members), 0))
         if self.action == "retrieve":
             queryset = queryset.prefetch_related(
-                Prefetch("members", queryset=Person.objects.prefetch_related(_current_statuses()))
+                Prefetch(
+                    "members",
+                    queryset=Person.objects.prefetch_related(_current_statuses(), _current_groups()),
+                )
             )
         return queryset
 
@@ -76,7 +90,7 @@ class PersonViewSet(ScopedModelViewSet):
     ordering_fields = ["id", "birth_date", "name_initials", "updated_at"]
 
     def get_queryset(self):
-        return super().get_queryset().prefetch_related(_current_statuses())
+        return super().get_queryset().prefetch_related(_current_statuses(), _current_groups())
 
     def scope_action(self):
         return VIEW if self.action == "reveal" else super().scope_action()
@@ -105,7 +119,7 @@ class AssistanceStatusViewSet(ScopedModelViewSet):
     queryset = AssistanceStatus.objects.all()
     serializer_class = s.AssistanceStatusSerializer
     filterset_class = AssistanceStatusFilterSet
-    ordering_fields = ["id", "start_date"]
+    ordering_fields = ["id"]  # not start_date: nullable, see HouseholdViewSet
 
 
 class PolicyParameterViewSet(viewsets.ModelViewSet):

@@ -1,0 +1,205 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from core.models import Task
+from core.serializers import ScopedPrimaryKeyRelatedField, as_drf_error
+from households.models import Division, Person
+
+from .. import choices as c
+from .. import services
+from ..forms import ADMIT_KINDS
+from ..models import Alert, GroupDecision, Override, VagrantRecord
+
+
+class GroupDecisionSerializer(serializers.ModelSerializer):
+    group_label = serializers.CharField(source="get_group_display", read_only=True)
+    explanation = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = GroupDecision
+        fields = [
+            "id",
+            "person",
+            "group",
+            "group_label",
+            "tier",
+            "explanation",
+            "evidence",
+            "fingerprint",
+            "rule_version",
+            "params_version",
+            "active",
+            "decided_at",
+            "updated_at",
+            "ended_at",
+            "end_reason",
+        ]
+        read_only_fields = fields
+
+
+class OverrideSerializer(serializers.ModelSerializer):
+    person = ScopedPrimaryKeyRelatedField(queryset=Person.objects.all())
+    created_by = serializers.StringRelatedField(read_only=True)
+
+    class Meta:
+        model = Override
+        fields = [
+            "id",
+            "person",
+            "group",
+            "verdict",
+            "reason",
+            "fingerprint",
+            "decision",
+            "active",
+            "created_by",
+            "created_at",
+            "retired_at",
+            "retired_reason",
+        ]
+        read_only_fields = [
+            "fingerprint",
+            "decision",
+            "active",
+            "created_by",
+            "created_at",
+            "retired_at",
+            "retired_reason",
+        ]
+
+    def create(self, validated_data):
+        try:
+            return services.override_record(user=self.context["request"].user, **validated_data)
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    is_overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Task
+        fields = [
+            "id",
+            "kind",
+            "title",
+            "detail",
+            "household",
+            "person",
+            "assignee",
+            "due_date",
+            "status",
+            "is_overdue",
+            "created_at",
+            "completed_at",
+            "completed_by",
+            "completion_note",
+        ]
+        read_only_fields = fields
+
+
+class TaskCompleteSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000)
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    person = ScopedPrimaryKeyRelatedField(queryset=Person.objects.all())
+
+    class Meta:
+        model = Alert
+        fields = [
+            "id",
+            "person",
+            "town",
+            "kind",
+            "source",
+            "department",
+            "occurred_on",
+            "amount",
+            "description",
+            "status",
+            "verify_deadline",
+            "verify_method",
+            "confirmed",
+            "verify_note",
+            "verified_at",
+            "outcome",
+            "outcome_note",
+            "handled_at",
+            "created_at",
+        ]
+        read_only_fields = [
+            "town",
+            "source",
+            "status",
+            "verify_deadline",
+            "verify_method",
+            "confirmed",
+            "verify_note",
+            "verified_at",
+            "outcome",
+            "outcome_note",
+            "handled_at",
+            "created_at",
+        ]
+
+    def create(self, validated_data):
+        try:
+            return services.alert_create(user=self.context["request"].user, **validated_data)
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+
+
+class AlertVerifySerializer(serializers.Serializer):
+    method = serializers.ChoiceField(choices=c.VerifyMethod.choices)
+    confirmed = serializers.BooleanField()
+    note = serializers.CharField(max_length=2000)
+
+
+class AlertHandleSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=c.AlertOutcome.choices)
+    assistance_kind = serializers.ChoiceField(choices=ADMIT_KINDS, required=False, allow_blank=True)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class VagrantRecordSerializer(serializers.ModelSerializer):
+    community = ScopedPrimaryKeyRelatedField(
+        queryset=Division.objects.all(), filters={"level": "community"}, action="view"
+    )
+    id_number = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, help_text=_("已知时填写（只写）")
+    )
+    is_eligible = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = VagrantRecord
+        fields = [
+            "id",
+            *services.VAGRANT_FIELDS,
+            "id_number",
+            "id_masked",
+            "person",
+            "town",
+            "status",
+            "is_eligible",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id_masked", "person", "town", "status", "created_at", "updated_at"]
+
+    def _save(self, record, validated_data):
+        id_number = validated_data.pop("id_number", None) or None
+        user = self.context["request"].user
+        try:
+            if record is None:
+                return services.vagrant_create(user=user, data=validated_data, id_number=id_number)
+            return services.vagrant_update(record=record, user=user, data=validated_data, id_number=id_number)
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+
+    def create(self, validated_data):
+        return self._save(None, validated_data)
+
+    def update(self, instance, validated_data):
+        return self._save(instance, validated_data)

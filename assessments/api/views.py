@@ -1,0 +1,135 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from core.api import ScopedModelViewSet, ScopedReadOnlyViewSet, ScopedViewSetMixin
+from core.models import Task
+from core.serializers import as_drf_error
+
+from .. import services
+from ..filtersets import (
+    AlertFilterSet,
+    GroupDecisionFilterSet,
+    OverrideFilterSet,
+    TaskFilterSet,
+    VagrantRecordFilterSet,
+)
+from ..models import Alert, GroupDecision, Override, VagrantRecord
+from . import serializers as s
+
+
+class StaffOnlyApiMixin:
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if getattr(request.user, "is_volunteer", False):
+            raise PermissionDenied
+
+
+def _call(fn, **kwargs):
+    try:
+        return fn(**kwargs)
+    except DjangoValidationError as error:
+        raise as_drf_error(error) from None
+
+
+class GroupDecisionViewSet(StaffOnlyApiMixin, ScopedReadOnlyViewSet):
+    """Group decisions with their evidence. ``?active=true`` for current placements."""
+
+    queryset = GroupDecision.objects.all()
+    serializer_class = s.GroupDecisionSerializer
+    filterset_class = GroupDecisionFilterSet
+    ordering_fields = ["id", "decided_at"]
+
+
+class OverrideViewSet(
+    StaffOnlyApiMixin,
+    ScopedViewSetMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """A worker's confirmation or rejection of a decision (POST person, group, verdict, reason)."""
+
+    queryset = Override.objects.select_related("created_by")
+    serializer_class = s.OverrideSerializer
+    filterset_class = OverrideFilterSet
+    ordering_fields = ["id", "created_at"]
+
+    @extend_schema(request=None, responses=s.OverrideSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        override = _call(services.override_withdraw, override=self.get_object(), user=request.user)
+        return Response(s.OverrideSerializer(override, context={"request": request}).data)
+
+
+class TaskViewSet(StaffOnlyApiMixin, ScopedReadOnlyViewSet):
+    """The caller's task queue (``?queue=mine|unassigned|all``), overdue first."""
+
+    queryset = Task.objects.all()
+    serializer_class = s.TaskSerializer
+    filterset_class = TaskFilterSet
+    ordering_fields = ["id", "due_date"]
+
+    def filter_queryset(self, queryset):
+        # The queue filter (default "mine") is for lists; a task in the caller's area opens by id.
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
+
+    @extend_schema(request=s.TaskCompleteSerializer, responses=s.TaskSerializer)
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        body = s.TaskCompleteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        task = _call(
+            services.task_complete,
+            task=self.get_object(),
+            user=request.user,
+            note=body.validated_data["note"],
+        )
+        return Response(s.TaskSerializer(task, context={"request": request}).data)
+
+
+class AlertViewSet(
+    StaffOnlyApiMixin,
+    ScopedViewSetMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Monitoring alerts: create (manual entry), verify, handle."""
+
+    queryset = Alert.objects.all()
+    serializer_class = s.AlertSerializer
+    filterset_class = AlertFilterSet
+    ordering_fields = ["id", "verify_deadline", "created_at"]
+
+    @extend_schema(request=s.AlertVerifySerializer, responses=s.AlertSerializer)
+    @action(detail=True, methods=["post"])
+    def verify(self, request, pk=None):
+        body = s.AlertVerifySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        alert = _call(
+            services.alert_verify, alert=self.get_object(), user=request.user, **body.validated_data
+        )
+        return Response(s.AlertSerializer(alert, context={"request": request}).data)
+
+    @extend_schema(request=s.AlertHandleSerializer, responses=s.AlertSerializer)
+    @action(detail=True, methods=["post"])
+    def handle(self, request, pk=None):
+        body = s.AlertHandleSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        alert = _call(
+            services.alert_handle, alert=self.get_object(), user=request.user, **body.validated_data
+        )
+        return Response(s.AlertSerializer(alert, context={"request": request}).data)
+
+
+class VagrantRecordViewSet(StaffOnlyApiMixin, ScopedModelViewSet):
+    queryset = VagrantRecord.objects.all()
+    serializer_class = s.VagrantRecordSerializer
+    filterset_class = VagrantRecordFilterSet
+    ordering_fields = ["id", "found_on"]

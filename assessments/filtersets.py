@@ -1,0 +1,154 @@
+"""One FilterSet per model, used by the list pages and the API alike."""
+
+import django_filters as filters
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.models import Task
+from households.filtersets import _communities, _towns
+from households.models import Person
+
+from . import choices as c
+from .models import Alert, GroupDecision, Override, VagrantRecord
+
+YES_NO = [("1", _("是")), ("0", _("否"))]
+
+
+def _person_search(queryset, prefix, value):
+    return queryset.filter(**{f"{prefix}__in": Person.objects.search(value).values("pk")})
+
+
+class GroupDecisionFilterSet(filters.FilterSet):
+    q = filters.CharFilter(
+        label=_("搜索"), method="filter_q", help_text=_("姓名、拼音首字母或身份证号后4-6位")
+    )
+    group = filters.ChoiceFilter(label=_("分类"), choices=c.Group.choices)
+    tier = filters.ChoiceFilter(label=_("风险等级"), choices=[t for t in c.Tier.choices if t[0]])
+    town = filters.ModelChoiceFilter(label=_("镇街"), queryset=_towns, field_name="person__household__town")
+    community = filters.ModelChoiceFilter(
+        label=_("村（社区）"), queryset=_communities, field_name="person__household__community"
+    )
+    person = filters.NumberFilter(label=_("人员编号"), field_name="person_id")
+    household = filters.NumberFilter(label=_("家庭编号"), field_name="person__household_id")
+    active = filters.BooleanFilter(label=_("当前有效"))
+
+    class Meta:
+        model = GroupDecision
+        fields = ["q", "group", "tier", "town", "community", "person", "household", "active"]
+
+    def filter_q(self, queryset, name, value):
+        return _person_search(queryset, "person", value)
+
+
+class OverrideFilterSet(filters.FilterSet):
+    group = filters.ChoiceFilter(label=_("分类"), choices=c.Group.choices)
+    verdict = filters.ChoiceFilter(label=_("人工认定"), choices=c.Verdict.choices)
+    active = filters.BooleanFilter(label=_("有效"))
+    town = filters.ModelChoiceFilter(label=_("镇街"), queryset=_towns, field_name="person__household__town")
+    community = filters.ModelChoiceFilter(
+        label=_("村（社区）"), queryset=_communities, field_name="person__household__community"
+    )
+    person = filters.NumberFilter(label=_("人员编号"), field_name="person_id")
+
+    class Meta:
+        model = Override
+        fields = ["group", "verdict", "active", "town", "community", "person"]
+
+
+class TaskFilterSet(filters.FilterSet):
+    MINE, UNASSIGNED, ALL = "mine", "unassigned", "all"
+    queue = filters.ChoiceFilter(
+        label=_("范围"),
+        choices=[(MINE, _("我的待办")), (UNASSIGNED, _("本辖区未指派")), (ALL, _("辖区全部"))],
+        method="filter_queue",
+        empty_label=_("我的待办"),
+    )
+    status = filters.ChoiceFilter(label=_("状态"), choices=Task.Status.choices, empty_label=_("待办"))
+    kind = filters.ChoiceFilter(label=_("类型"), choices=c.TaskKind.choices)
+    overdue = filters.BooleanFilter(label=_("已逾期"), method="filter_overdue")
+    town = filters.ModelChoiceFilter(label=_("镇街"), queryset=_towns, field_name="household__town")
+    community = filters.ModelChoiceFilter(
+        label=_("村（社区）"), queryset=_communities, field_name="household__community"
+    )
+    person = filters.NumberFilter(label=_("人员编号"), field_name="person_id")
+
+    class Meta:
+        model = Task
+        fields = ["queue", "status", "kind", "overdue", "town", "community", "person"]
+
+    def filter_queryset(self, queryset):
+        # "My open tasks" unless the user asked for another queue or status.
+        if not self.form.cleaned_data.get("queue"):
+            queryset = self.filter_queue(queryset, "queue", self.MINE)
+        if not self.form.cleaned_data.get("status"):
+            queryset = queryset.filter(status=Task.Status.OPEN)
+        return super().filter_queryset(queryset)
+
+    def filter_queue(self, queryset, name, value):
+        user = getattr(self.request, "user", None)
+        if value == self.MINE:
+            return queryset.filter(assignee=user)
+        if value == self.UNASSIGNED:
+            return queryset.filter(assignee__isnull=True)
+        return queryset
+
+    def filter_overdue(self, queryset, name, value):
+        overdue = Q(status=Task.Status.OPEN, due_date__lt=timezone.localdate())
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+
+class AlertFilterSet(filters.FilterSet):
+    q = filters.CharFilter(
+        label=_("搜索"), method="filter_q", help_text=_("姓名、拼音首字母或身份证号后4-6位")
+    )
+    kind = filters.ChoiceFilter(label=_("预警类型"), choices=c.AlertKind.choices)
+    status = filters.ChoiceFilter(label=_("状态"), choices=c.AlertStatus.choices)
+    source = filters.ChoiceFilter(label=_("来源"), choices=c.AlertSource.choices)
+    outcome = filters.ChoiceFilter(label=_("处置结果"), choices=c.AlertOutcome.choices)
+    overdue = filters.BooleanFilter(label=_("核实逾期"), method="filter_overdue")
+    town = filters.ModelChoiceFilter(label=_("镇街"), queryset=_towns)
+    community = filters.ModelChoiceFilter(
+        label=_("村（社区）"), queryset=_communities, field_name="person__household__community"
+    )
+    person = filters.NumberFilter(label=_("人员编号"), field_name="person_id")
+
+    class Meta:
+        model = Alert
+        fields = ["q", "kind", "status", "source", "outcome", "overdue", "town", "community", "person"]
+
+    def filter_q(self, queryset, name, value):
+        return _person_search(queryset, "person", value)
+
+    def filter_overdue(self, queryset, name, value):
+        overdue = Q(status=c.AlertStatus.PENDING, verify_deadline__lt=timezone.localdate())
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+
+class VagrantRecordFilterSet(filters.FilterSet):
+    q = filters.CharFilter(label=_("搜索"), method="filter_q", help_text=_("姓名或发现地点"))
+    status = filters.ChoiceFilter(label=_("状态"), choices=c.VagrantStatus.choices)
+    source = filters.ChoiceFilter(label=_("登记来源"), choices=c.VagrantSource.choices)
+    tracing_status = filters.ChoiceFilter(label=_("寻亲情况"), choices=c.TracingStatus.choices)
+    outcome = filters.ChoiceFilter(label=_("去向"), choices=c.VagrantOutcome.choices)
+    town = filters.ModelChoiceFilter(label=_("镇街"), queryset=_towns)
+    community = filters.ModelChoiceFilter(label=_("村（社区）"), queryset=_communities)
+    found_after = filters.DateFilter(label=_("发现日期起"), field_name="found_on", lookup_expr="gte")
+    found_before = filters.DateFilter(label=_("发现日期止"), field_name="found_on", lookup_expr="lte")
+
+    class Meta:
+        model = VagrantRecord
+        fields = [
+            "q",
+            "status",
+            "source",
+            "tracing_status",
+            "outcome",
+            "town",
+            "community",
+            "found_after",
+            "found_before",
+        ]
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(Q(name__contains=value) | Q(found_place__contains=value))

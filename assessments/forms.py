@@ -1,0 +1,135 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from core import idnumber
+from core.scoping import CHANGE
+from households import choices as hc
+from households.models import Division, Person
+
+from . import choices as c
+from .models import VagrantRecord
+from .services import VAGRANT_FIELDS
+
+
+class UserFormMixin:
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+
+class OverrideForm(UserFormMixin, forms.Form):
+    verdict = forms.ChoiceField(label=_("人工认定"), choices=c.Verdict.choices, widget=forms.RadioSelect)
+    reason = forms.CharField(label=_("理由"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class TaskCompleteForm(UserFormMixin, forms.Form):
+    note = forms.CharField(label=_("办理说明"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AlertForm(UserFormMixin, forms.Form):
+    id_number = forms.CharField(label=_("身份证号码"), max_length=30)
+    kind = forms.ChoiceField(label=_("预警类型"), choices=c.AlertKind.choices)
+    department = forms.CharField(label=_("推送部门"), max_length=64, required=False)
+    occurred_on = forms.DateField(
+        label=_("发生日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    amount = forms.DecimalField(
+        label=_("金额（元）"), required=False, min_value=0, max_digits=12, decimal_places=2
+    )
+    description = forms.CharField(
+        label=_("预警内容"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def clean_id_number(self):
+        try:
+            parsed = idnumber.parse(self.cleaned_data["id_number"])
+        except idnumber.IdNumberError as error:
+            raise forms.ValidationError(error.message) from None
+        person = (
+            Person.objects.restrict(self.user, CHANGE)
+            .filter(id_hash=idnumber.id_hash(parsed.value))
+            .select_related("household")
+            .first()
+        )
+        if person is None:
+            raise forms.ValidationError(_("该身份证号码未在册，或不在您的管辖范围内。"))
+        self.person = person
+        return parsed.value
+
+
+class AlertVerifyForm(UserFormMixin, forms.Form):
+    method = forms.ChoiceField(label=_("核实方式"), choices=c.VerifyMethod.choices)
+    confirmed = forms.TypedChoiceField(
+        label=_("核实结果"),
+        choices=[("1", _("情况属实")), ("0", _("情况不属实"))],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label=_("核实情况"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+ADMIT_KINDS = [
+    (k.value, k.label)
+    for k in hc.AssistanceKind
+    if k not in (hc.AssistanceKind.TEMPORARY, hc.AssistanceKind.ORPHAN, hc.AssistanceKind.DE_FACTO_ORPHAN)
+]
+
+
+class AlertHandleForm(UserFormMixin, forms.Form):
+    outcome = forms.ChoiceField(label=_("处置结果"), choices=c.AlertOutcome.choices)
+    assistance_kind = forms.ChoiceField(
+        label=_("纳入的救助类型"),
+        choices=[("", "—"), *ADMIT_KINDS],
+        required=False,
+        help_text=_("处置结果为“纳入救助”时必填"),
+    )
+    note = forms.CharField(
+        label=_("处置说明"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("转介须写明转介部门；关闭须写明理由"),
+    )
+
+
+class AlertImportForm(UserFormMixin, forms.Form):
+    file = forms.FileField(label=_("预警名单（.xlsx 或 .csv）"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".xlsx", ".csv")):
+            raise forms.ValidationError(_("仅支持 .xlsx 或 .csv 文件。"))
+        if upload.size > 5 * 1024 * 1024:
+            raise forms.ValidationError(_("文件不能超过 5 MB。"))
+        return upload
+
+
+class VagrantForm(UserFormMixin, forms.ModelForm):
+    id_number = forms.CharField(
+        label=_("身份证号码"), max_length=30, required=False, help_text=_("已知时填写，系统会关联在册人员")
+    )
+
+    class Meta:
+        model = VagrantRecord
+        fields = VAGRANT_FIELDS
+        widgets = {
+            "found_on": forms.DateInput(attrs={"type": "date"}),
+            "outcome_on": forms.DateInput(attrs={"type": "date"}),
+            "situation": forms.Textarea(attrs={"rows": 3}),
+            "tracing_note": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        area = Division.objects.restrict(self.user).filter(level=hc.DivisionLevel.COMMUNITY, is_active=True)
+        self.fields["community"].queryset = area.select_related("parent")
+        self.fields["community"].label_from_instance = lambda d: f"{d.parent.name} / {d.name}"
+
+    def clean_id_number(self):
+        raw = self.cleaned_data.get("id_number")
+        if not raw:
+            return ""
+        try:
+            return idnumber.parse(raw).value
+        except idnumber.IdNumberError as error:
+            raise forms.ValidationError(error.message) from None

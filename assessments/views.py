@@ -1,0 +1,404 @@
+"""Screening pages: thin declarations over core's scoped generic views and the services."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core.models import Task
+from core.views import (
+    ObjectActionView,
+    ObjectDetailView,
+    ObjectListView,
+    ScopedObjectMixin,
+    ServiceFormView,
+    WriterRequiredMixin,
+)
+
+from . import choices as c
+from . import services
+from .filtersets import (
+    AlertFilterSet,
+    GroupDecisionFilterSet,
+    OverrideFilterSet,
+    TaskFilterSet,
+    VagrantRecordFilterSet,
+)
+from .forms import (
+    AlertForm,
+    AlertHandleForm,
+    AlertImportForm,
+    AlertVerifyForm,
+    OverrideForm,
+    TaskCompleteForm,
+    VagrantForm,
+)
+from .models import Alert, GroupDecision, Override, VagrantRecord
+from .warning_import import import_alerts
+
+
+class StaffOnlyMixin:
+    """Screening, alerts and vagrants are not a volunteer's business (minimum necessary access)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if getattr(request.user, "is_volunteer", False):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class FormPageMixin:
+    """Service forms share one template: a title, the fields, and a way back."""
+
+    template_name = "assessments/form.html"
+    page_title = ""
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(page_title=self.page_title, back_url=self.get_success_url(), **kwargs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Groups and decisions
+
+
+class GroupListView(StaffOnlyMixin, ObjectListView):
+    model = GroupDecision
+    filterset_class = GroupDecisionFilterSet
+    template_name = "assessments/group_list.html"
+    default_sort = "-decided_at"
+    sort_fields = {"decided": "decided_at", "group": "group", "name": "person__name_initials"}
+
+    def base_queryset(self):
+        return GroupDecision.objects.select_related(
+            "person__household__town", "person__household__community"
+        ).prefetch_related("overrides")
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if "active" not in self.request.GET:
+            queryset = queryset.filter(active=True)
+        return queryset
+
+    def get_context_data(self, **kwargs):
+        counts = dict(
+            GroupDecision.objects.restrict(self.request.user)
+            .filter(active=True)
+            .values_list("group")
+            .annotate(n=Count("id"))
+        )
+        return super().get_context_data(
+            group_counts=[(code, label, counts.get(code, 0)) for code, label in c.Group.choices], **kwargs
+        )
+
+
+class DecisionDetailView(StaffOnlyMixin, ObjectDetailView):
+    model = GroupDecision
+    template_name = "assessments/decision_detail.html"
+
+    def base_queryset(self):
+        return GroupDecision.objects.select_related("person__household__town", "person__household__community")
+
+    def get_context_data(self, **kwargs):
+        decision = self.object
+        return super().get_context_data(
+            overrides=Override.objects.filter(
+                person_id=decision.person_id, group=decision.group
+            ).select_related("created_by"),
+            stays=GroupDecision.objects.filter(person_id=decision.person_id, group=decision.group),
+            review_form=OverrideForm(),
+            **kwargs,
+        )
+
+
+class DecisionReviewView(StaffOnlyMixin, FormPageMixin, ScopedObjectMixin, ServiceFormView):
+    model = GroupDecision
+    form_class = OverrideForm
+    page_title = gettext_lazy("确认或否定分类认定")
+    success_message = gettext_lazy("人工认定已保存。")
+
+    def dispatch(self, request, *args, **kwargs):
+        self.decision = self.get_object()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(subject=self.decision, **kwargs)
+
+    def get_initial(self):
+        verdict = self.request.GET.get("verdict")
+        return {"verdict": verdict} if verdict in c.Verdict.values else {}
+
+    def perform(self, form):
+        return services.override_record(
+            person=self.decision.person,
+            group=self.decision.group,
+            verdict=form.cleaned_data["verdict"],
+            reason=form.cleaned_data["reason"],
+            user=self.request.user,
+        )
+
+    def get_success_url(self):
+        return reverse("households:person-detail", args=[self.decision.person_id])
+
+
+class OverrideListView(StaffOnlyMixin, ObjectListView):
+    model = Override
+    filterset_class = OverrideFilterSet
+    template_name = "assessments/override_list.html"
+    default_sort = "-created_at"
+
+    def base_queryset(self):
+        return Override.objects.select_related("person__household__town", "created_by")
+
+
+class OverrideWithdrawView(StaffOnlyMixin, ObjectActionView):
+    model = Override
+
+    def act(self, override):
+        try:
+            services.override_withdraw(override=override, user=self.request.user)
+            messages.success(self.request, _("人工认定已撤销，按规则重新认定。"))
+        except ValidationError as error:
+            messages.error(self.request, "；".join(error.messages))
+        return HttpResponseRedirect(reverse("households:person-detail", args=[override.person_id]))
+
+
+# ---------------------------------------------------------------------------------------------
+# Tasks (a worker's queue)
+
+
+class TaskListView(StaffOnlyMixin, ObjectListView):
+    model = Task
+    filterset_class = TaskFilterSet
+    template_name = "assessments/task_list.html"
+    sort_fields = {"due": "due_date", "created": "created_at"}
+
+    def base_queryset(self):
+        return Task.objects.select_related("person", "household__town", "household__community", "assignee")
+
+    def get_filterset_kwargs(self, filterset_class):
+        # Bound even without parameters, so the default queue ("my open tasks") applies.
+        return {**super().get_filterset_kwargs(filterset_class), "data": self.request.GET}
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if not self.request.GET.get("sort"):
+            return queryset.overdue_first()  # open first, earliest due (overdue) on top
+        return queryset
+
+
+class TaskDetailView(StaffOnlyMixin, ObjectDetailView):
+    model = Task
+    template_name = "assessments/task_detail.html"
+
+    def base_queryset(self):
+        return Task.objects.select_related("person", "household__town", "household__community", "assignee")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(form=TaskCompleteForm(), **kwargs)
+
+
+class TaskCompleteView(StaffOnlyMixin, FormPageMixin, ScopedObjectMixin, ServiceFormView):
+    model = Task
+    form_class = TaskCompleteForm
+    page_title = gettext_lazy("办结事项")
+    success_message = gettext_lazy("事项已办结。")
+
+    def dispatch(self, request, *args, **kwargs):
+        self.task = self.get_object()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(subject=self.task, **kwargs)
+
+    def perform(self, form):
+        return services.task_complete(task=self.task, user=self.request.user, note=form.cleaned_data["note"])
+
+    def get_success_url(self):
+        return reverse("assessments:task-list")
+
+
+# ---------------------------------------------------------------------------------------------
+# Monitoring alerts
+
+
+class AlertListView(StaffOnlyMixin, ObjectListView):
+    model = Alert
+    filterset_class = AlertFilterSet
+    template_name = "assessments/alert_list.html"
+    sort_fields = {"created": "created_at", "deadline": "verify_deadline", "kind": "kind"}
+
+    def base_queryset(self):
+        return Alert.objects.select_related("person__household__community", "town")
+
+
+class AlertDetailView(StaffOnlyMixin, ObjectDetailView):
+    model = Alert
+    template_name = "assessments/alert_detail.html"
+
+    def base_queryset(self):
+        return Alert.objects.select_related(
+            "person__household__community", "town", "verified_by", "handled_by", "created_by"
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            verify_form=AlertVerifyForm(), handle_form=AlertHandleForm(), **kwargs
+        )
+
+
+class AlertCreateView(StaffOnlyMixin, WriterRequiredMixin, FormPageMixin, ServiceFormView):
+    form_class = AlertForm
+    page_title = gettext_lazy("登记监测预警")
+    success_message = gettext_lazy("预警已登记，已通知责任人核实。")
+
+    def perform(self, form):
+        data = form.cleaned_data
+        return services.alert_create(
+            person=form.person,
+            kind=data["kind"],
+            user=self.request.user,
+            department=data.get("department") or "",
+            occurred_on=data.get("occurred_on"),
+            amount=data.get("amount"),
+            description=data.get("description") or "",
+        )
+
+    def get_success_url(self):
+        if getattr(self, "result", None):
+            return reverse("assessments:alert-detail", args=[self.result.pk])
+        return reverse("assessments:alert-list")
+
+
+class _AlertStepView(StaffOnlyMixin, FormPageMixin, ScopedObjectMixin, ServiceFormView):
+    model = Alert
+
+    def dispatch(self, request, *args, **kwargs):
+        self.alert = self.get_object()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(subject=self.alert, **kwargs)
+
+    def get_success_url(self):
+        return reverse("assessments:alert-detail", args=[self.alert.pk])
+
+
+class AlertVerifyView(_AlertStepView):
+    form_class = AlertVerifyForm
+    page_title = gettext_lazy("核实预警")
+    success_message = gettext_lazy("核实结果已保存。")
+
+    def perform(self, form):
+        data = form.cleaned_data
+        return services.alert_verify(
+            alert=self.alert,
+            user=self.request.user,
+            method=data["method"],
+            confirmed=data["confirmed"],
+            note=data["note"],
+        )
+
+
+class AlertHandleView(_AlertStepView):
+    form_class = AlertHandleForm
+    page_title = gettext_lazy("处置预警")
+    success_message = gettext_lazy("处置结果已保存。")
+
+    def perform(self, form):
+        data = form.cleaned_data
+        return services.alert_handle(
+            alert=self.alert,
+            user=self.request.user,
+            outcome=data["outcome"],
+            note=data.get("note") or "",
+            assistance_kind=data.get("assistance_kind") or "",
+        )
+
+
+class AlertImportView(StaffOnlyMixin, ServiceFormView):
+    """City admins load a department's warning list; the page shows rejected rows by number."""
+
+    form_class = AlertImportForm
+    template_name = "assessments/alert_import.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_city_admin:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        upload = form.cleaned_data["file"]
+        try:
+            result = import_alerts(filename=upload.name, data=upload.read(), user=self.request.user)
+        except ValidationError as error:
+            form.add_error("file", error.messages)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            _("已导入 %(n)s 条预警，跳过重复 %(d)s 条，%(e)s 行有误。")
+            % {"n": len(result.created), "d": result.duplicates, "e": len(result.errors)},
+        )
+        return self.render_to_response(self.get_context_data(form=AlertImportForm(), result=result))
+
+
+# ---------------------------------------------------------------------------------------------
+# Vagrants
+
+
+class VagrantListView(StaffOnlyMixin, ObjectListView):
+    model = VagrantRecord
+    filterset_class = VagrantRecordFilterSet
+    template_name = "assessments/vagrant_list.html"
+    default_sort = "-found_on"
+    sort_fields = {"found": "found_on"}
+
+    def base_queryset(self):
+        return VagrantRecord.objects.select_related("town", "community")
+
+
+class VagrantDetailView(StaffOnlyMixin, ObjectDetailView):
+    model = VagrantRecord
+    template_name = "assessments/vagrant_detail.html"
+
+    def base_queryset(self):
+        return VagrantRecord.objects.select_related("town", "community", "person", "created_by")
+
+
+class VagrantCreateView(StaffOnlyMixin, WriterRequiredMixin, FormPageMixin, ServiceFormView):
+    form_class = VagrantForm
+    page_title = gettext_lazy("流浪乞讨人员登记")
+    success_message = gettext_lazy("已登记。")
+
+    def perform(self, form):
+        data = form.cleaned_data
+        return services.vagrant_create(user=self.request.user, data=data, id_number=data.get("id_number"))
+
+    def get_success_url(self):
+        if getattr(self, "result", None):
+            return reverse("assessments:vagrant-detail", args=[self.result.pk])
+        return reverse("assessments:vagrant-list")
+
+
+class VagrantUpdateView(StaffOnlyMixin, FormPageMixin, ScopedObjectMixin, ServiceFormView):
+    model = VagrantRecord
+    form_class = VagrantForm
+    page_title = gettext_lazy("更新寻亲与去向")
+    success_message = gettext_lazy("已保存。")
+
+    def dispatch(self, request, *args, **kwargs):
+        self.record = self.get_object()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.record}
+
+    def perform(self, form):
+        data = form.cleaned_data
+        return services.vagrant_update(
+            record=self.record, user=self.request.user, data=data, id_number=data.get("id_number")
+        )
+
+    def get_success_url(self):
+        return reverse("assessments:vagrant-detail", args=[self.record.pk])
