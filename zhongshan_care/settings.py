@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 from .env import env_bool, env_int, env_list, env_str
 
@@ -153,7 +154,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on a missing root
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -183,10 +185,23 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Case management API. All lists are restricted to the caller's area.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "RecordStatusEnum": "households.choices.RecordStatus",
+        "PersonStatusEnum": "households.choices.PersonStatus",
+        "ParentSituationEnum": "households.choices.ParentSituation",
+        "AlertSourceEnum": "assessments.choices.AlertSource",
+        "VagrantSourceEnum": "assessments.choices.VagrantSource",
+        "AlertOutcomeEnum": "assessments.choices.AlertOutcome",
+        "VagrantOutcomeEnum": "assessments.choices.VagrantOutcome",
+        "VerifyMethodEnum": "assessments.choices.VerifyMethod",
+        "AssistanceSourceEnum": "households.choices.AssistanceSource",
+        "ImportSourceEnum": "imports.models.IMPORT_SOURCES",
+    },
 }
 
 # Celery: filesystem transport by default (no broker to install); Redis in production.
@@ -206,7 +221,13 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # People age into and out of screening groups: re-screen everyone each night.
+    "assessments-nightly-rescreen": {
+        "task": "assessments.tasks.rescreen_everyone_nightly",
+        "schedule": crontab(hour=1, minute=30),
+    },
+}
 
 LOGGING = {
     "version": 1,

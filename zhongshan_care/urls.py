@@ -9,8 +9,8 @@ from rest_framework.authtoken.views import obtain_auth_token
 from accounts.views import LoginView
 from assessments.api.urls import router as assessments_router
 from households.api.urls import router
-from imports.api.urls import router as imports_router
 from households.views import HomeView
+from imports.api.urls import router as imports_router
 
 admin.site.site_header = "中山困难群众分类关爱帮扶系统"
 admin.site.site_title = "关爱帮扶系统管理"

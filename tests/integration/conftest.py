@@ -1,4 +1,7 @@
-"""A real Celery worker on the configured broker (Redis in CI), running in a thread of the test process.
+"""Tests using it need ``django_db(transaction=True, serialized_rollback=True)``: the worker
+threads must see committed rows, and the migrated divisions must survive the flush.
+
+A real Celery worker on the configured broker (Redis in CI), running in a thread of the test process.
 
 Locally, without CELERY_BROKER_URL=redis://..., these tests skip; under CI=true they fail instead.
 """
@@ -9,6 +12,8 @@ from urllib.parse import urlparse
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
+from django.db import connection
 
 from tests.conftest import require_service
 from zhongshan_care.celery import app
@@ -27,11 +32,14 @@ def _redis_reachable(url: str) -> bool:
 
 
 @pytest.fixture
-def celery_worker_on_redis(transactional_db, settings):
+def celery_worker_on_redis(settings):
     url = os.environ.get("CELERY_BROKER_URL", "")
     require_service(
         url.startswith("redis://") and _redis_reachable(url), "a Celery broker on Redis (CELERY_BROKER_URL)"
     )
+    # Worker threads open their own DB connections; close them after each task so the test
+    # database can be dropped at the end of the session.
+    task_postrun.connect(_close_thread_connection)
     previous = app.conf.task_always_eager
     app.conf.task_always_eager = False
     settings.CELERY_TASK_ALWAYS_EAGER = False
@@ -42,3 +50,8 @@ def celery_worker_on_redis(transactional_db, settings):
             yield worker
     finally:
         app.conf.task_always_eager = previous
+        task_postrun.disconnect(_close_thread_connection)
+
+
+def _close_thread_connection(**kwargs):
+    connection.close()

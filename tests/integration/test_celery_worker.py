@@ -5,7 +5,7 @@ import pytest
 from core.models import Job
 from zhongshan_care.celery import app
 
-pytestmark = pytest.mark.services
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 @app.task(name="tests.integration.finish_job")
