@@ -21,6 +21,7 @@ install: $(VENV)/.installed
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --households $(DEMO_HOUSEHOLDS)
+	$(PY) manage.py rescreen --all
 	HOST=$(HOST) PORT=$(PORT) PY=$(PY) bin/run-dev
 
 test: install
