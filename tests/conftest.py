@@ -77,3 +77,19 @@ def client_for(user) -> Client:
 @pytest.fixture
 def login():
     return client_for
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _end_stray_connections(django_db_setup, django_db_blocker):
+    """Live-server and worker threads may leave PostgreSQL sessions open; end them so the test
+    database can be dropped at the end of the run."""
+    yield
+    with django_db_blocker.unblock():
+        from django.db import connection
+
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
