@@ -27,9 +27,9 @@ run: install
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# The suite on the embedded default (SQLite, eager Celery), whatever DATABASE_URL says.
+# The suite on the embedded default database (SQLite), whatever DATABASE_URL says.
 test-sqlite: install
-	env -u DATABASE_URL -u CELERY_BROKER_URL $(PY) -m pytest $(PYTEST_ARGS)
+	env -u DATABASE_URL $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
