@@ -165,21 +165,21 @@ def make_households(count: int, *, seed: int = 2026, chunk: int = 2000, progress
         new_households = [h for skip, h in plan if not skip]
         if not new_households:
             continue
+        by_household = []
+        for household in new_households:
+            # Members draw from their own household's RNG: with the chunk's RNG, a re-run that adds
+            # households fell back into step with the first run and re-drew its people.
+            members = _members(random.Random(f"{seed}-{household.code}"), household, used, today)
+            household.size = len(members)
+            by_household.append(members)
         with transaction.atomic():
-            Household.objects.bulk_create(new_households, batch_size=1000)
-            by_household = []
-            for household in new_households:
-                # Members draw from their own household's RNG: with the chunk's RNG, a re-run that adds
-                # households fell back into step with the first run and re-drew its people.
-                members = _members(random.Random(f"{seed}-{household.code}"), household, used, today)
-                household.size = len(members)
-                by_household.append(members)
-            Household.objects.bulk_update(new_households, ["size"], batch_size=1000)
+            # Persons point at unsaved households; bulk_create fills household_id from the new pks.
+            Household.objects.bulk_create(new_households, batch_size=2000)
             persons = [p for members in by_household for p in members]
             _avoid_registered_ids(rng, persons, used)
-            Person.objects.bulk_create(persons, batch_size=1000)
+            Person.objects.bulk_create(persons, batch_size=2000)
             statuses = [s for members in by_household for s in _statuses(rng, members, today)]
-            AssistanceStatus.objects.bulk_create(statuses, batch_size=1000)
+            AssistanceStatus.objects.bulk_create(statuses, batch_size=2000)
         created += len(new_households)
         if progress:
             progress(start + len(codes), count)
