@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.filters import IdFilter
 from core.models import Task
 from households.filtersets import _communities, _towns
 from households.models import Person
@@ -29,8 +30,8 @@ class GroupDecisionFilterSet(filters.FilterSet):
     community = filters.ModelChoiceFilter(
         label=_("村（社区）"), queryset=_communities, field_name="person__household__community"
     )
-    person = filters.NumberFilter(label=_("人员编号"), field_name="person_id")
-    household = filters.NumberFilter(label=_("家庭编号"), field_name="person__household_id")
+    person = IdFilter(label=_("人员编号"), field_name="person_id")
+    household = IdFilter(label=_("家庭编号"), field_name="person__household_id")
     active = filters.BooleanFilter(label=_("当前有效"))
 
     class Meta:
@@ -49,7 +50,7 @@ class OverrideFilterSet(filters.FilterSet):
     community = filters.ModelChoiceFilter(
         label=_("村（社区）"), queryset=_communities, field_name="person__household__community"
     )
-    person = filters.NumberFilter(label=_("人员编号"), field_name="person_id")
+    person = IdFilter(label=_("人员编号"), field_name="person_id")
 
     class Meta:
         model = Override
@@ -71,7 +72,7 @@ class TaskFilterSet(filters.FilterSet):
     community = filters.ModelChoiceFilter(
         label=_("村（社区）"), queryset=_communities, field_name="household__community"
     )
-    person = filters.NumberFilter(label=_("人员编号"), field_name="person_id")
+    person = IdFilter(label=_("人员编号"), field_name="person_id")
 
     class Meta:
         model = Task
@@ -111,7 +112,7 @@ class AlertFilterSet(filters.FilterSet):
     community = filters.ModelChoiceFilter(
         label=_("村（社区）"), queryset=_communities, field_name="person__household__community"
     )
-    person = filters.NumberFilter(label=_("人员编号"), field_name="person_id")
+    person = IdFilter(label=_("人员编号"), field_name="person_id")
 
     class Meta:
         model = Alert

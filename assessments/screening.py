@@ -566,12 +566,29 @@ def _process(rows: list[tuple], params: rules.Params, workers, *, force: bool = 
             updates, ["tier", "fingerprint", "evidence", "rule_version", "params_version", "updated_at"]
         )
         _update_rows(retired_overrides, ["active", "retired_at", "retired_reason"])
+        if retired_overrides:
+            Override.history.bulk_history_create(retired_overrides, update=True, default_date=now)
         tasks = _tasks(events, params, workers)
         Task.objects.bulk_create(tasks, batch_size=1000, ignore_conflicts=True)
+        _record_task_history([t.dedupe_key for t in tasks if t.dedupe_key], now)
         _save_states(rows, params)
     result.gained, result.lost, result.updated = len(creates), len(ends), len(updates)
     result.tasks, result.reviews = len(tasks), len(retired_overrides)
     return result
+
+
+def _record_task_history(keys: list[str], when) -> None:
+    """History "+" rows for the tasks this pass inserted (bulk_create skips simple-history;
+    ignore_conflicts means some keys already existed and must not get a second row)."""
+    history = Task.history.model
+    for start in range(0, len(keys), 1000):
+        chunk = keys[start : start + 1000]
+        new = Task.objects.filter(dedupe_key__in=chunk).exclude(
+            pk__in=history.objects.filter(dedupe_key__in=chunk).values("id")
+        )
+        created = list(new)
+        if created:
+            Task.history.bulk_history_create(created, default_date=when)
 
 
 def _update_rows(objects: list, fields: list[str]) -> None:

@@ -17,6 +17,7 @@ from core.views import (
     ServiceFormView,
     WriterRequiredMixin,
 )
+from households.models import Person
 
 from . import choices as c
 from . import services
@@ -364,6 +365,12 @@ class VagrantDetailView(StaffOnlyMixin, ObjectDetailView):
 
     def base_queryset(self):
         return VagrantRecord.objects.select_related("town", "community", "person", "created_by")
+
+    def get_context_data(self, **kwargs):
+        # The linked registry person may live in another area: name them only if the user may see them.
+        person_id = self.object.person_id
+        visible = bool(person_id) and Person.objects.restrict(self.request.user).filter(pk=person_id).exists()
+        return super().get_context_data(person_visible=visible, **kwargs)
 
 
 class VagrantCreateView(StaffOnlyMixin, WriterRequiredMixin, FormPageMixin, ServiceFormView):

@@ -16,7 +16,7 @@ class HistoryEntry:
     changes: list = field(default_factory=list)
 
 
-def _display(model, field_name, value):
+def _display(model, field_name, value, user=None):
     try:
         f = model._meta.get_field(field_name)
     except Exception:  # noqa: BLE001 - a field history no longer has
@@ -26,7 +26,10 @@ def _display(model, field_name, value):
     if f.choices:
         return dict(f.flatchoices).get(value, value)
     if f.is_relation:
-        target = f.related_model.objects.filter(pk=value).first()
+        targets = f.related_model.objects.all()
+        if user is not None and hasattr(targets, "restrict"):
+            targets = targets.restrict(user)  # a record outside the area is named by its number only
+        target = targets.filter(pk=value).first()
         return str(target) if target else f"#{value}"
     if isinstance(value, bool):
         return _("是") if value else _("否")
@@ -51,7 +54,7 @@ def _field_changes(row, previous) -> list[tuple[str, object, object]]:
 
 
 def history_entries(
-    records, subject: str = "", limit: int = 50, name_field: str | None = None
+    records, subject: str = "", limit: int = 50, name_field: str | None = None, user=None
 ) -> list[HistoryEntry]:
     """records: a historical queryset (e.g. obj.history.all()); changes diffed against the previous row.
 
@@ -75,7 +78,7 @@ def history_entries(
             model = row.instance_type
             for name, old, new in _field_changes(row, previous):
                 label = model._meta.get_field(name).verbose_name
-                changes.append((label, _display(model, name, old), _display(model, name, new)))
+                changes.append((label, _display(model, name, old, user), _display(model, name, new, user)))
         user = row.history_user
         entries.append(
             HistoryEntry(
@@ -90,10 +93,10 @@ def history_entries(
     return entries
 
 
-def merged_history(*sources, limit: int = 50) -> list[HistoryEntry]:
+def merged_history(*sources, limit: int = 50, user=None) -> list[HistoryEntry]:
     """Merge several (records, subject) or (records, subject, name_field) sources into one timeline."""
     entries = []
     for records, subject, *name_field in sources:
-        entries.extend(history_entries(records, subject, limit, *name_field))
+        entries.extend(history_entries(records, subject, limit, *name_field, user=user))
     entries.sort(key=lambda e: e.when, reverse=True)
     return entries[:limit]

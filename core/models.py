@@ -123,8 +123,8 @@ class Job(models.Model):
 class TaskQuerySet(models.QuerySet):
     def restrict(self, user, action: str = VIEW):
         """Tasks about households in the user's area, and tasks assigned to the user."""
-        if user is None or not user.is_authenticated or not user.is_active:
-            return self.none()
+        if user is None or not user.is_authenticated or not user.is_active or user.is_volunteer:
+            return self.none()  # volunteers see visits only, never staff follow-ups
         return self.filter(area_q(user, "household__", action) | Q(assignee=user))
 
     def open(self):

@@ -6,6 +6,8 @@ import django_filters as filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.filters import IdFilter
+
 from . import choices as c
 from .models import AssistanceStatus, Division, Household, Person
 
@@ -54,7 +56,7 @@ class PersonFilterSet(filters.FilterSet):
         label=_("搜索"), method="filter_q", help_text=_("姓名、拼音首字母、身份证号后4-6位或完整号码")
     )
     id_number = filters.CharFilter(label=_("身份证号码"), method="filter_id_number")
-    household = filters.NumberFilter(label=_("家庭编号"), field_name="household_id")
+    household = IdFilter(label=_("家庭编号"), field_name="household_id")
     town = filters.ModelChoiceFilter(label=_("镇街"), queryset=_towns, field_name="household__town")
     community = filters.ModelChoiceFilter(
         label=_("村（社区）"), queryset=_communities, field_name="household__community"
@@ -71,8 +73,8 @@ class PersonFilterSet(filters.FilterSet):
     employment = filters.ChoiceFilter(label=_("就业状况"), choices=c.Employment.choices)
     school_stage = filters.ChoiceFilter(label=_("在读学段"), choices=c.SchoolStage.choices)
     living_arrangement = filters.ChoiceFilter(label=_("居住情况"), choices=c.LivingArrangement.choices)
-    age_min = filters.NumberFilter(label=_("最小年龄"), method="filter_age_min")
-    age_max = filters.NumberFilter(label=_("最大年龄"), method="filter_age_max")
+    age_min = filters.NumberFilter(label=_("最小年龄"), method="filter_age_min", min_value=0, max_value=150)
+    age_max = filters.NumberFilter(label=_("最大年龄"), method="filter_age_max", min_value=0, max_value=150)
     needs_review = filters.BooleanFilter(label=_("待核查"))
 
     class Meta:
@@ -145,7 +147,7 @@ class DivisionFilterSet(filters.FilterSet):
 
 
 class AssistanceStatusFilterSet(filters.FilterSet):
-    person = filters.NumberFilter(field_name="person_id")
+    person = IdFilter(field_name="person_id")
     kind = filters.ChoiceFilter(choices=c.AssistanceKind.choices)
     source = filters.ChoiceFilter(choices=c.AssistanceSource.choices)
     current = filters.BooleanFilter(method="filter_current", label=_("当前有效"))

@@ -115,6 +115,7 @@ class HouseholdDetailView(ObjectDetailView):
                 (household.history.all(), _("家庭")),
                 (member_history, _("成员"), "name"),
                 (status_history, _("救助身份")),
+                user=self.request.user,
             ),
             pairings=household.pairings.filter(ended_on__isnull=True).select_related("team"),
             **kwargs,
@@ -210,6 +211,7 @@ class PersonDetailView(ObjectDetailView):
             history=merged_history(
                 (person.history.all(), _("人员")),
                 (AssistanceStatus.history.filter(person_id=person.pk), _("救助身份")),
+                user=self.request.user,
             ),
             reveal_count=RevealLog.objects.filter(person=person).count(),
             **kwargs,

@@ -25,3 +25,9 @@ class SnapshotMemberAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # snapshot membership decides exits; only imports write it

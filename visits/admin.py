@@ -7,6 +7,7 @@ from .models import Pairing, Team, TeamMember
 class MemberInline(admin.TabularInline):
     model = TeamMember
     extra = 0
+    can_delete = False  # members leave a team (is_active), they are not deleted
     raw_id_fields = ["user"]
 
 

@@ -171,6 +171,7 @@ class VagrantRecordSerializer(serializers.ModelSerializer):
         write_only=True, required=False, allow_blank=True, help_text=_("已知时填写（只写）")
     )
     is_eligible = serializers.BooleanField(read_only=True)
+    person = serializers.SerializerMethodField()
 
     class Meta:
         model = VagrantRecord
@@ -187,6 +188,19 @@ class VagrantRecordSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["id_masked", "person", "town", "status", "created_at", "updated_at"]
+
+    def get_person(self, record) -> int | None:
+        """The registry person linked by ID number, only if that person is in the caller's area."""
+        from households.models import Person
+
+        request = self.context.get("request")
+        if not record.person_id or request is None:
+            return None
+        return (
+            record.person_id
+            if Person.objects.restrict(request.user).filter(pk=record.person_id).exists()
+            else None
+        )
 
     def _save(self, record, validated_data):
         id_number = validated_data.pop("id_number", None) or None

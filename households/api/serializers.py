@@ -50,6 +50,8 @@ class AssistanceStatusSerializer(serializers.ModelSerializer):
     def update(self, instance, validated_data):
         if set(validated_data) - {"end_date"}:
             raise serializers.ValidationError({"non_field_errors": [_("救助身份只能修改终止日期。")]})
+        if validated_data.get("end_date") is None:
+            raise serializers.ValidationError({"end_date": [_("请填写终止日期。")]})
         try:
             return services.status_end(
                 status=instance, user=self.context["request"].user, end_date=validated_data["end_date"]
@@ -108,6 +110,9 @@ class PersonSerializer(serializers.ModelSerializer):
 
     def get_groups(self, person) -> list[str]:
         """Codes of the screening groups the person is currently in (domain.md section 2)."""
+        request = self.context.get("request")
+        if request is not None and request.user.is_volunteer:
+            return []  # screening results are staff data; volunteers see what a visit needs
         decisions = getattr(person, "current_group_list", None)
         if decisions is None:
             decisions = person.group_decisions.filter(active=True)

@@ -66,7 +66,8 @@ def test_queries_do_not_grow_with_people(rescreen):
         return len(ctx.captured_queries)
 
     few, many = run(3), run(60)  # 60 households: also the array-parameter path on PostgreSQL
-    assert many <= few + 4  # SQLite splits a big INSERT into batches; nothing per person
+    # SQLite splits big INSERTs (decisions, tasks, their history rows) into batches; nothing per person
+    assert many <= few + 8
 
 
 def test_only_changed_people_are_touched(rescreen):
