@@ -124,3 +124,45 @@ def decrypt(token: str) -> str:
         return ""
     raw = base64.b64decode(token)
     return _aead(settings.FIELD_ENCRYPTION_KEY).decrypt(raw[:12], raw[12:], None).decode()
+
+
+# --- bulk variants: the same results, for loops over many rows (imports) ------------------------
+
+
+def id_hasher():
+    """A function equal to id_hash, with the key looked up once (settings access is slow)."""
+    # HMAC (RFC 2104) from two pre-keyed SHA-256 states: OpenSSL 3 makes each hmac.new() or
+    # hmac.digest() look the digest up again, which costs more than the hashing itself.
+    key = _hash_key(settings.ID_HASH_KEY).ljust(64, b"\0")  # 32 bytes: shorter than the block
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+
+    def hash_one(value: str) -> str:
+        state = inner.copy()
+        state.update(value.encode())
+        result = outer.copy()
+        result.update(state.digest())
+        return result.hexdigest()
+
+    return hash_one
+
+
+def encrypter(batch: int = 4096):
+    """A function that encrypts like encrypt(), with the cipher looked up once and random nonces
+    drawn from the OS in batches (one system call per ``batch`` values instead of one each)."""
+    seal = _aead(settings.FIELD_ENCRYPTION_KEY).encrypt
+    b64encode = base64.b64encode
+    pool = memoryview(b"")
+    position = 0
+
+    def encrypt_one(value: str) -> str:
+        nonlocal pool, position
+        if not value:
+            return ""
+        if position >= len(pool):
+            pool, position = memoryview(os.urandom(12 * batch)), 0
+        nonce = bytes(pool[position : position + 12])
+        position += 12
+        return b64encode(nonce + seal(nonce, value.encode(), None)).decode()
+
+    return encrypt_one

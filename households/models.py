@@ -235,8 +235,11 @@ class Person(models.Model):
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = PersonQuerySet.as_manager()
+    # History is read per person (by id) and per household, never looked up by ID hash or tail:
+    # those two indexes on random values made writing history rows (imports) about 3x slower.
     history = HistoricalRecords(
-        excluded_fields=["updated_at", "name_initials", "id_encrypted", "phone_encrypted"]
+        excluded_fields=["updated_at", "name_initials", "id_encrypted", "phone_encrypted"],
+        no_db_index=["id_hash", "id_tail"],
     )
 
     class Meta:

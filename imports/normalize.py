@@ -10,8 +10,10 @@ import datetime as dt
 import hashlib
 import re
 import unicodedata
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from operator import mul
 
 from django.utils.translation import gettext as _
@@ -96,6 +98,12 @@ def match_header(row: int, cells: list) -> Header | None:
 # --- values ------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=65536)
+def _text_str(value: str) -> str:
+    # Most non-ASCII cells are place names and list values that repeat on every row.
+    return unicodedata.normalize("NFKC", value).strip()
+
+
 def text(value) -> str:
     """A cell as clean text: NFKC (full-width digits/letters/brackets to half-width), trimmed."""
     if value is None:
@@ -103,7 +111,7 @@ def text(value) -> str:
     if isinstance(value, str):
         if value.isascii():
             return value.strip()
-        return unicodedata.normalize("NFKC", value).strip()
+        return _text_str(value)
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, float) and value.is_integer():
@@ -125,7 +133,8 @@ def raw_text(value) -> str:
 
 
 def _key(value: str) -> str:
-    return _SPACES.sub("", value)
+    """No whitespace at all (str.split() splits on exactly what \\s matches)."""
+    return "".join(value.split())
 
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -398,6 +407,8 @@ STATUS_COLUMNS: list[tuple[str, str]] = [
     ("start_date", "date"),
 ]
 RAW_SEPARATOR = "\x1f"
+# Distinct values remembered per column while normalising one file (see RowNormalizer._memo).
+MEMO_LIMIT = 20000
 # Bump when normalisation rules change: fingerprints of earlier imports then stop matching.
 FINGERPRINT_VERSION = 1
 
@@ -483,11 +494,40 @@ class RowNormalizer:
         self._items = list(header.columns.items())
         self._today = dt.date.today()
         self._fp_items = sorted(self._items)
+        self._fp_indexes = [index for _field, index in self._fp_items]
+        self._fp_min_width = max(self._fp_indexes, default=-1) + 1
         self._fp_seed = f"roster-row-v{FINGERPRINT_VERSION}".encode()
+        self._hash = idnumber.id_hasher()
+        self._encrypt = idnumber.encrypter()
+        self._memos: dict[str, dict] = defaultdict(dict)
+        self._relation = self._parse_choice("relation", RELATIONS)
+        # In the order their errors are reported.
+        self._optional = [
+            ("disability_category", self._parse_disability_category),
+            ("disability_grade", self._parse_disability_grade),
+            ("care_level", self._parse_choice("care_level", CARE_LEVELS)),
+            ("labor_capacity", self._parse_choice("labor_capacity", LABOR)),
+            ("employment", self._parse_choice("employment", EMPLOYMENT)),
+            ("school_stage", self._parse_choice("school_stage", SCHOOL)),
+            ("living_arrangement", self._parse_choice("living_arrangement", LIVING)),
+            ("special_family", self._parse_special_family),
+            ("parent_situation", self._parse_parents),
+            ("housing", self._parse_housing),
+            ("household_size", self._parse_household_size),
+            ("income_per_capita", self._parse_income),
+        ]
 
     def fingerprint(self, cells: list) -> int:
         """A stable 64-bit fingerprint of the row's mapped cells (type-tagged, in field order)."""
         size = len(cells)
+        if size >= self._fp_min_width:
+            try:  # a CSV row: all text
+                joined = "\x1f".join([cells[index] for index in self._fp_indexes])
+            except TypeError:
+                joined = None
+            if joined is not None:
+                digest = hashlib.blake2b(joined.encode(), digest_size=8, key=self._fp_seed)
+                return int.from_bytes(digest.digest(), "big", signed=True)
         parts = []
         for _field, index in self._fp_items:
             value = cells[index] if index < size else None
@@ -557,6 +597,10 @@ class RowNormalizer:
         )
 
     def _id(self, value, key: str, errors: list[Issue]) -> idnumber.IdNumber | None:
+        if value.__class__ is str and len(value) == 18 and value.isascii() and value[:17].isdigit():
+            fast = self._plain_id(value)  # already clean: no trimming, no scientific notation
+            if fast is not None:
+                return fast
         label = self._label[key]
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             errors.append(
@@ -594,44 +638,243 @@ class RowNormalizer:
             errors.append(Issue(error.code, key, messages[error.code] % {"label": label, "value": string}))
             return None
 
-    def normalize(self, cells: list) -> RowResult:  # noqa: C901 - one flat list of columns
-        errors: list[Issue] = []
-        warnings: list[Issue] = []
-        cell = self._cell
-        raw = cells if all(v.__class__ is str for v in cells) else [raw_text(v) for v in cells]
+    # ---- per-field parsers. Each is a pure function of the cell's text (and, for the community,
+    # of the town), so normalize() memoises them: a roster repeats the same few values in most
+    # columns. They return (result, issues) and never look at other fields.
+
+    def _memo(self, field: str, value, parse):
+        """parse(value, errors) once per distinct value of the field; (result, issues)."""
+        memo = self._memos[field]
+        hit = memo.get(value)
+        if hit is None:
+            issues: list[Issue] = []
+            hit = (parse(value, issues), tuple(issues))
+            if len(memo) < MEMO_LIMIT:
+                memo[value] = hit
+        return hit
+
+    def _parse_choice(self, key: str, mapping: dict[str, str]):
+        label = self._label[key]
+
+        def parse(value, errors):
+            found = mapping.get(_key(value))
+            if found is None:
+                errors.append(
+                    Issue(
+                        "unknown_value",
+                        key,
+                        _("%(label)s“%(value)s”不是可接受的值") % {"label": label, "value": value},
+                    )
+                )
+            return found
+
+        return parse
+
+    def _parse_town(self, value, errors):
+        town_id = self.places.town(value)
+        if town_id is None:
+            errors.append(
+                Issue("unknown_town", "town", _("镇街“%(value)s”不是中山市的镇街") % {"value": value})
+            )
+        return town_id
+
+    def _parse_community(self, key, errors):
+        town_id, town_text, value = key
+        community_id = self.places.community(town_id, value)
+        if community_id is None:
+            errors.append(
+                Issue(
+                    "unknown_community",
+                    "community",
+                    _("在“%(town)s”下找不到村（社区）“%(value)s”，请核对名称或先在区划中登记")
+                    % {"town": town_text, "value": value},
+                )
+            )
+        return community_id
+
+    def _parse_approved(self, value, errors):
+        try:
+            return parse_date(value)
+        except (ValueError, OverflowError):
+            errors.append(
+                Issue(
+                    "invalid_date",
+                    "approved_on",
+                    _("认定日期“%(value)s”无法识别，请写成 2024-03-01 这样的日期") % {"value": text(value)},
+                )
+            )
+            return None
+
+    def _parse_assistance(self, assistance, errors):
+        """-> ((kind, detail), ...) in the order written, each kind once."""
+        kinds = []
+        seen = set()
+        for token in _SPLIT.split(assistance):
+            token = _key(token)
+            if not token:
+                continue
+            detail = ""
+            kind = ASSISTANCE.get(token)
+            if kind is None:
+                match = _PARENS.match(token)
+                if match:
+                    kind = ASSISTANCE.get(match[1])
+                    inner = match[2]
+                    if kind == c.AssistanceKind.TEKUN:
+                        detail = TEKUN_DETAILS.get(inner)
+                        if detail is None:
+                            kind = None
+                    elif kind is not None and ASSISTANCE.get(inner, kind) != kind:
+                        kind = None
+                elif token.startswith("特困") and token[2:] in TEKUN_DETAILS:
+                    kind, detail = c.AssistanceKind.TEKUN, TEKUN_DETAILS[token[2:]]
+            if kind is None:
+                errors.append(
+                    Issue(
+                        "unknown_value",
+                        "assistance",
+                        _("救助类型“%(value)s”不是可接受的值") % {"value": token},
+                    )
+                )
+            elif kind not in seen:
+                seen.add(kind)
+                kinds.append((str(kind), detail))
+        return tuple(kinds)
+
+    def _parse_disability_category(self, value, errors):
+        found = DISABILITY_CATEGORIES.get(_key(value).removesuffix("残疾"))
+        if found is None:
+            errors.append(
+                Issue(
+                    "unknown_value",
+                    "disability_category",
+                    _("残疾类别“%(value)s”不是可接受的值") % {"value": value},
+                )
+            )
+        return found
+
+    def _parse_disability_grade(self, value, errors):
+        match = _GRADE.match(_key(value))
+        if match:
+            return GRADES[match[1]]
+        errors.append(
+            Issue(
+                "unknown_value", "disability_grade", _("残疾等级“%(value)s”不是可接受的值") % {"value": value}
+            )
+        )
+        return None
+
+    def _parse_special_family(self, value, errors):
+        found = YES_NO.get(_key(value).upper())
+        if found is None:
+            errors.append(
+                Issue(
+                    "unknown_value",
+                    "special_family",
+                    _("计生特殊家庭应填“是”或“否”，而不是“%(value)s”") % {"value": value},
+                )
+            )
+        return found
+
+    def _parse_housing(self, value, errors):
+        """-> (housing, safety_grade)"""
+        housing = HOUSING.get(_key(value))
+        if housing is not None:
+            return housing, None
+        match = _DANGEROUS.match(_key(value))
+        if match and "危" in value:
+            return c.Housing.DANGEROUS, match[1].upper()
+        errors.append(
+            Issue("unknown_value", "housing", _("住房情况“%(value)s”不是可接受的值") % {"value": value})
+        )
+        return None, None
+
+    def _parse_household_size(self, value, errors):
+        match = _INT.match(_key(value))
+        if match and 0 < int(match[1]) < 100:
+            return int(match[1])
+        errors.append(
+            Issue("unknown_value", "household_size", _("家庭人口数“%(value)s”应为整数") % {"value": value})
+        )
+        return None
+
+    def _parse_income(self, value, errors):
+        try:
+            income = Decimal(_key(value).replace(",", "").removesuffix("元"))
+            if income < 0 or not income.is_finite() or income >= Decimal("1e8"):
+                raise InvalidOperation
+            return income.quantize(Decimal("0.01"))
+        except (InvalidOperation, ValueError):
+            errors.append(
+                Issue(
+                    "unknown_value",
+                    "income_per_capita",
+                    _("月人均收入“%(value)s”应为不小于0的数字") % {"value": value},
+                )
+            )
+            return None
+
+    def _parse_parents(self, value, errors):
+        return self._parents(value, errors)
+
+    def _parse_sex(self, value, errors):
+        return SEX.get(_key(value))
+
+    def _texts(self, cells: list) -> dict[str, str]:
+        """field -> the cell as clean text (see text()), for the mapped columns the row has."""
         txt = {}
         size = len(cells)
         for key, index in self._items:
             if index < size:
                 value = cells[index]
-                txt[key] = (
-                    (value.strip() if value.isascii() else text(value))
-                    if value.__class__ is str
-                    else text(value)
-                )
+                if value.__class__ is str:
+                    txt[key] = value.strip() if value.isascii() else _text_str(value)
+                else:
+                    txt[key] = text(value)
+        return txt
+
+    def normalize(self, cells: list) -> RowResult:  # noqa: C901 - one flat list of columns
+        errors: list[Issue] = []
+        warnings: list[Issue] = []
+        cell = self._cell
+        memo = self._memo
+        raw = cells if all(v.__class__ is str for v in cells) else [raw_text(v) for v in cells]
+        txt = self._texts(cells)
+        get = txt.get
 
         for key in REQUIRED:
-            if not txt.get(key):
+            if not get(key):
                 errors.append(
                     Issue("missing_required", key, _("缺少必填项：%(label)s") % {"label": self._label[key]})
                 )
 
         parsed = self._id(cell(cells, "id_number"), "id_number", errors)
-        name = _SPACES.sub(" ", txt.get("name", ""))
+        name = get("name", "")
+        if name and not name.isalnum():
+            name = " ".join(name.split())  # txt is stripped: same as collapsing \s+ to one space
         if len(name) > 50:
             errors.append(Issue("unknown_value", "name", _("姓名超过50个字符")))
 
-        relation = self._choice(txt, "relation", RELATIONS, errors)
+        relation = None
+        value = get("relation", "")
+        if value:
+            relation, issues = memo("relation", value, self._relation)
+            if issues:
+                errors.extend(issues)
         is_head = relation == c.Relation.HEAD
 
         # Household key: the provincial code, else the head's ID number.
-        hh_code = _key(txt.get("household_code", "")) or None
+        hh_code = get("household_code", "")
+        if hh_code and not hh_code.isalnum():
+            hh_code = _key(hh_code)
+        hh_code = hh_code or None
         head_hash = None
         head_raw = cell(cells, "head_id_number")
-        if head_raw is not None and text(head_raw):
+        head_text = "" if head_raw is None else get("head_id_number", "")
+        if head_text:
             head = self._id(head_raw, "head_id_number", errors)
             if head is not None:
-                head_hash = idnumber.id_hash(head.value)
+                head_hash = self._hash(head.value)
                 if is_head and parsed is not None and head.value != parsed.value:
                     errors.append(
                         Issue(
@@ -640,7 +883,7 @@ class RowNormalizer:
                             _("本人为户主，但户主身份证号码填写的是另一人"),
                         )
                     )
-        id_hash = idnumber.id_hash(parsed.value) if parsed is not None else None
+        id_hash = self._hash(parsed.value) if parsed is not None else None
         if is_head and head_hash is None:
             head_hash = id_hash
         if hh_code:
@@ -649,7 +892,7 @@ class RowNormalizer:
             hh_key = "H:" + head_hash
         else:
             hh_key = None
-            if relation is not None and not is_head and text(head_raw) == "":
+            if relation is not None and not is_head and head_text == "":
                 errors.append(
                     Issue(
                         "missing_required",
@@ -659,180 +902,57 @@ class RowNormalizer:
                 )
 
         town_id = community_id = None
-        town_text = txt.get("town", "")
+        town_text = get("town", "")
         if town_text:
-            town_id = self.places.town(town_text)
-            if town_id is None:
-                errors.append(
-                    Issue("unknown_town", "town", _("镇街“%(value)s”不是中山市的镇街") % {"value": town_text})
-                )
-        community_text = txt.get("community", "")
+            town_id, issues = memo("town", town_text, self._parse_town)
+            if issues:
+                errors.extend(issues)
+        community_text = get("community", "")
         if community_text and town_id is not None:
-            community_id = self.places.community(town_id, community_text)
-            if community_id is None:
-                errors.append(
-                    Issue(
-                        "unknown_community",
-                        "community",
-                        _("在“%(town)s”下找不到村（社区）“%(value)s”，请核对名称或先在区划中登记")
-                        % {"town": town_text, "value": community_text},
-                    )
-                )
+            community_id, issues = memo(
+                "community", (town_id, town_text, community_text), self._parse_community
+            )
+            if issues:
+                errors.extend(issues)
 
-        statuses = []
         start_date = None
-        approved = cell(cells, "approved_on")
-        if approved is not None and text(approved):
-            try:
-                start_date = parse_date(approved)
-            except (ValueError, OverflowError):
-                errors.append(
-                    Issue(
-                        "invalid_date",
-                        "approved_on",
-                        _("认定日期“%(value)s”无法识别，请写成 2024-03-01 这样的日期")
-                        % {"value": text(approved)},
-                    )
-                )
-        assistance = txt.get("assistance", "")
+        if get("approved_on"):
+            approved = cell(cells, "approved_on")
+            if approved.__class__ is str:
+                start_date, issues = memo("approved_on", approved, self._parse_approved)
+            else:
+                issues = []
+                start_date = self._parse_approved(approved, issues)
+            if issues:
+                errors.extend(issues)
+        kinds = ()
+        assistance = get("assistance", "")
         if assistance:
-            seen = set()
-            for token in _SPLIT.split(assistance):
-                token = _key(token)
-                if not token:
-                    continue
-                detail = ""
-                kind = ASSISTANCE.get(token)
-                if kind is None:
-                    match = _PARENS.match(token)
-                    if match:
-                        kind = ASSISTANCE.get(match[1])
-                        inner = match[2]
-                        if kind == c.AssistanceKind.TEKUN:
-                            detail = TEKUN_DETAILS.get(inner)
-                            if detail is None:
-                                kind = None
-                        elif kind is not None and ASSISTANCE.get(inner, kind) != kind:
-                            kind = None
-                    elif token.startswith("特困") and token[2:] in TEKUN_DETAILS:
-                        kind, detail = c.AssistanceKind.TEKUN, TEKUN_DETAILS[token[2:]]
-                if kind is None:
-                    errors.append(
-                        Issue(
-                            "unknown_value",
-                            "assistance",
-                            _("救助类型“%(value)s”不是可接受的值") % {"value": token},
-                        )
-                    )
-                elif kind not in seen:
-                    seen.add(kind)
-                    statuses.append((str(kind), detail, start_date))
+            kinds, issues = memo("assistance", assistance, self._parse_assistance)
+            if issues:
+                errors.extend(issues)
 
         # Optional person facts.
-        disability_category = None
-        value = txt.get("disability_category", "")
-        if value:
-            disability_category = DISABILITY_CATEGORIES.get(_key(value).removesuffix("残疾"))
-            if disability_category is None:
-                errors.append(
-                    Issue(
-                        "unknown_value",
-                        "disability_category",
-                        _("残疾类别“%(value)s”不是可接受的值") % {"value": value},
-                    )
-                )
-        disability_grade = None
-        value = txt.get("disability_grade", "")
-        if value:
-            match = _GRADE.match(_key(value))
-            if match:
-                disability_grade = GRADES[match[1]]
+        optional = {}
+        for key, parse in self._optional:
+            value = get(key, "")
+            if value:
+                optional[key], issues = memo(key, value, parse)
+                if issues:
+                    errors.extend(issues)
             else:
-                errors.append(
-                    Issue(
-                        "unknown_value",
-                        "disability_grade",
-                        _("残疾等级“%(value)s”不是可接受的值") % {"value": value},
-                    )
-                )
-        serious_illness = txt.get("serious_illness", "")[:200] or None
+                optional[key] = None
+        father, mother, guardianship = optional["parent_situation"] or (None, None, None)
+        housing, safety_grade = optional["housing"] or (None, None)
+        serious_illness = get("serious_illness", "")[:200] or None
         if serious_illness in ("无", "否", "-"):
             serious_illness = ""
-        care_level = self._choice(txt, "care_level", CARE_LEVELS, errors)
-        labor_capacity = self._choice(txt, "labor_capacity", LABOR, errors)
-        employment = self._choice(txt, "employment", EMPLOYMENT, errors)
-        school_stage = self._choice(txt, "school_stage", SCHOOL, errors)
-        living = self._choice(txt, "living_arrangement", LIVING, errors)
-        special_family = None
-        value = txt.get("special_family", "")
-        if value:
-            special_family = YES_NO.get(_key(value).upper())
-            if special_family is None:
-                errors.append(
-                    Issue(
-                        "unknown_value",
-                        "special_family",
-                        _("计生特殊家庭应填“是”或“否”，而不是“%(value)s”") % {"value": value},
-                    )
-                )
-        father = mother = guardianship = None
-        value = txt.get("parent_situation", "")
-        if value:
-            father, mother, guardianship = self._parents(value, errors)
-
-        housing = safety_grade = None
-        value = txt.get("housing", "")
-        if value:
-            housing = HOUSING.get(_key(value))
-            if housing is None:
-                match = _DANGEROUS.match(_key(value))
-                if match and "危" in value:
-                    housing, safety_grade = c.Housing.DANGEROUS, match[1].upper()
-                else:
-                    errors.append(
-                        Issue(
-                            "unknown_value",
-                            "housing",
-                            _("住房情况“%(value)s”不是可接受的值") % {"value": value},
-                        )
-                    )
-        hh_size = None
-        value = txt.get("household_size", "")
-        if value:
-            match = _INT.match(_key(value))
-            if match and 0 < int(match[1]) < 100:
-                hh_size = int(match[1])
-            else:
-                errors.append(
-                    Issue(
-                        "unknown_value",
-                        "household_size",
-                        _("家庭人口数“%(value)s”应为整数") % {"value": value},
-                    )
-                )
-        income = None
-        value = txt.get("income_per_capita", "")
-        if value:
-            try:
-                income = Decimal(_key(value).replace(",", "").removesuffix("元"))
-                if income < 0 or not income.is_finite() or income >= Decimal("1e8"):
-                    raise InvalidOperation
-                income = income.quantize(Decimal("0.01"))
-            except (InvalidOperation, ValueError):
-                income = None
-                errors.append(
-                    Issue(
-                        "unknown_value",
-                        "income_per_capita",
-                        _("月人均收入“%(value)s”应为不小于0的数字") % {"value": value},
-                    )
-                )
-        address = txt.get("address", "")[:200] or None
+        address = get("address", "")[:200] or None
 
         # Warnings: never reject.
         if parsed is not None:
-            value = txt.get("sex", "")
-            if value and SEX.get(_key(value)) != parsed.sex:
+            value = get("sex", "")
+            if value and memo("sex", value, self._parse_sex)[0] != parsed.sex:
                 warnings.append(
                     Issue(
                         "sex_mismatch",
@@ -840,8 +960,9 @@ class RowNormalizer:
                         _("性别“%(value)s”与身份证号码不符，已按身份证号码登记") % {"value": value},
                     )
                 )
-            value = cell(cells, "birth_date")
-            if value is not None and text(value):
+            value = get("birth_date")
+            if value and value != parsed.birth_date.isoformat():  # the common case: the same date
+                value = cell(cells, "birth_date")
                 try:
                     mismatch = parse_date(value) != parsed.birth_date
                 except (ValueError, OverflowError):
@@ -856,45 +977,56 @@ class RowNormalizer:
                         )
                     )
         phone_enc = phone_masked = None
-        value = cell(cells, "phone")
-        if value is not None and text(value):
-            phone = normalize_phone(text(value))
-            if is_valid_phone(phone):
-                phone_enc, phone_masked = idnumber.encrypt(phone), idnumber.mask_phone(phone)
+        value = get("phone")
+        if value:
+            if len(value) == 11 and value[0] == "1" and value.isdigit() and value.isascii():
+                phone = value  # a plain mobile number: already normal and valid
             else:
-                warnings.append(
-                    Issue(
-                        "invalid_phone",
-                        "phone",
-                        _("联系电话“%(value)s”不是有效的手机或固定电话号码，已忽略") % {"value": text(value)},
+                phone = normalize_phone(value)
+                if not is_valid_phone(phone):
+                    phone = None
+                    warnings.append(
+                        Issue(
+                            "invalid_phone",
+                            "phone",
+                            _("联系电话“%(value)s”不是有效的手机或固定电话号码，已忽略") % {"value": value},
+                        )
                     )
-                )
+            if phone is not None:
+                phone_enc, phone_masked = self._encrypt(phone), idnumber.mask_phone(phone)
 
         # A row without a readable ID is staged too (rejected), so household sizes count it.
         bad = bool(errors) or parsed is None
+        if parsed is not None:
+            id_value = parsed.value
+            stage_id = (
+                None if bad else self._encrypt(id_value),
+                idnumber.mask(id_value),
+                id_value[-6:],
+                parsed.sex,
+                parsed.birth_date.isoformat(),
+            )
+        else:
+            stage_id = (None, None, None, None, None)
         stage = (
             0,  # row_no, filled by the pipeline
             bad,
             id_hash,
-            None if bad else idnumber.encrypt(parsed.value),
-            parsed.masked if parsed else None,
-            parsed.value[-6:] if parsed else None,
-            parsed.sex if parsed else None,
-            parsed.birth_date.isoformat() if parsed else None,
+            *stage_id,
             name,
             relation,
             is_head,
             phone_enc,
             phone_masked,
-            disability_category,
-            disability_grade,
+            optional["disability_category"],
+            optional["disability_grade"],
             serious_illness,
-            care_level,
-            labor_capacity,
-            employment,
-            school_stage,
-            living,
-            special_family,
+            optional["care_level"],
+            optional["labor_capacity"],
+            optional["employment"],
+            optional["school_stage"],
+            optional["living_arrangement"],
+            optional["special_family"],
             father,
             mother,
             guardianship,
@@ -906,10 +1038,11 @@ class RowNormalizer:
             address,
             housing,
             safety_grade,
-            hh_size,
-            income,
+            optional["household_size"],
+            optional["income_per_capita"],
         )
-        return RowResult(stage, [] if bad else statuses, errors, warnings, raw)
+        statuses = [] if bad else [(kind, detail, start_date) for kind, detail in kinds]
+        return RowResult(stage, statuses, errors, warnings, raw)
 
     def _parents(self, value: str, errors: list[Issue]):
         """“父亲死亡、母亲服刑” -> (dead, imprisoned, None); “监护缺失” -> (None, None, missing)."""

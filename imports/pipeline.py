@@ -60,7 +60,6 @@ REGISTRY_TABLES = (
 
 RAW = "imp_raw"
 SAME = "imp_same"
-NAMES = "imp_names"
 # Columns the diff fills in, loaded with these defaults so a first import never rewrites the table.
 EXTRA_STAGE_COLUMNS = [
     ("fp", "bigint"),
@@ -74,8 +73,24 @@ EXTRA_STAGE_COLUMNS = [
     ("pchanges", "text"),
     ("schanged", "boolean"),
     ("member", "boolean"),
+    ("initials", "text"),  # pinyin initials of the name, for rows that were normalised
 ]
 EXTRA_DEFAULTS = (True, None, None, None, None, "", False, False)
+# The staging columns that the cross-row checks and the diff filter and join on: ANALYZE only these.
+STAGE_PLAN_COLUMNS = (
+    "row_no",
+    "bad",
+    "id_hash",
+    "is_head",
+    "hh_key",
+    "head_hash",
+    "same",
+    "is_new",
+    "person_id",
+    "member",
+    "pchanges",
+    "schanged",
+)
 # Person fields a roster may set: staged NULL means "keep what the registry holds".
 PERSON_FIELDS = [
     "name",
@@ -214,8 +229,8 @@ class Dialect:
             [base],
         )
 
-    def analyze(self, cursor, table: str) -> None:
-        cursor.execute(f"ANALYZE {table}")
+    def analyze(self, cursor, table: str, columns: tuple[str, ...] = ()) -> None:
+        cursor.execute(f"ANALYZE {table} ({', '.join(columns)})" if columns else f"ANALYZE {table}")
 
     def value(self, v):
         """Adapt a Python value for a raw parameter (SQLite keeps dates and datetimes as text)."""
@@ -257,6 +272,7 @@ class Pipeline:
         self.header: n.Header | None = None
         self._issues: list[ImportRowError] = []
         self.affected_households: list[int] = []
+        self.written_tables: list[str] = []
 
     # ---- public
     def run(self) -> Summary:
@@ -292,6 +308,7 @@ class Pipeline:
                         if self.commit:
                             self.progress(920, 1000, _("正在写入…"))
                             self._write()
+                            self.written_tables = self._written_tables()
                         self._preview()
                         self._flush_issues()
                         self._save_batch(time.monotonic() - started)
@@ -360,10 +377,9 @@ class Pipeline:
         )
         d.create_temp(cur, END, [("status_id", "bigint"), ("person_id", "bigint")])
         d.create_temp(cur, EXIT, [("person_id", "bigint"), ("flag", "boolean")])
-        d.create_temp(cur, NAMES, [("name", "text"), ("initials", "text")])
 
     def _drop_tables(self):
-        for table in (STAGE, RAW, SAME, STATUS, HH, END, EXIT, NAMES):
+        for table in (STAGE, RAW, SAME, STATUS, HH, END, EXIT):
             try:
                 self.cursor.execute(f"DROP TABLE IF EXISTS {table}")
             except Exception:  # noqa: BLE001 - a broken connection drops them anyway
@@ -451,7 +467,9 @@ class Pipeline:
                     for issue in result.warnings:
                         self._issue(warning, row_no, issue, result.raw)
                     clean = not result.errors and not result.warnings
-                    stage_rows.append((row_no, *result.stage[1:], fp, clean, False, *EXTRA_DEFAULTS))
+                    stage = result.stage
+                    initials = None if stage[1] else name_initials(stage[8])  # stage[1]: bad, [8]: name
+                    stage_rows.append((row_no, *stage[1:], fp, clean, False, *EXTRA_DEFAULTS, initials))
                     raw_rows.append((row_no, _join_raw(result.raw)))
                     for kind, detail, start in result.statuses:
                         status_rows.append((row_no, kind, detail, start.isoformat() if start else None, True))
@@ -514,13 +532,29 @@ class Pipeline:
         ).fetchone()
         return bool(row) and row[0] > 0.2 * max(row[1], 1000)
 
-    def _analyze_registry(self) -> None:
-        """After a commit: the next import plans its joins on fresh statistics."""
+    def _written_tables(self) -> list[str]:
+        """Registry tables this transaction changed by more than a fifth (same rule as _stale)."""
         if not self.d.pg:
+            return []
+        marks = ", ".join(["%s"] * len(REGISTRY_TABLES))
+        return [
+            table
+            for table, changed, rows in self.sql(
+                "SELECT s.relname, s.n_tup_ins + s.n_tup_upd + s.n_tup_del, c.reltuples "
+                f"FROM pg_stat_xact_user_tables s JOIN pg_class c ON c.oid = s.relid WHERE s.relname IN ({marks})",
+                list(REGISTRY_TABLES),
+            ).fetchall()
+            if changed > 0.2 * max(rows, 1000)
+        ]
+
+    def _analyze_registry(self) -> None:
+        """After a commit that changed much of a table: the next import plans its joins on fresh
+        statistics. Small changes are left to autovacuum (and _check catches stale tables)."""
+        if not self.d.pg or not self.written_tables:
             return
         try:
             with connection.cursor() as cursor:
-                for table in REGISTRY_TABLES:
+                for table in self.written_tables:
                     cursor.execute(f"ANALYZE {table}")
         except DatabaseError:
             log.warning("ANALYZE after import %s failed", self.batch.pk, exc_info=True)
@@ -551,8 +585,8 @@ class Pipeline:
         self._index(RAW, "row_no")
         self._index(STATUS, "row_no")
         if d.pg:
-            for table in (STAGE, RAW, STATUS):
-                d.analyze(self.cursor, table)
+            d.analyze(self.cursor, STAGE, STAGE_PLAN_COLUMNS)
+            d.analyze(self.cursor, STATUS)
             # Plans over the registry need row counts that are roughly right; a commit refreshes them
             # (see _run), so this only fires after large changes made some other way.
             for table in REGISTRY_TABLES:
@@ -692,7 +726,7 @@ class Pipeline:
         returned = f"CASE WHEN {{status}} = '{c.PersonStatus.EXITED}' THEN 'status,' ELSE '' END"
         changes.append(moved.format(old="p.household_id"))
         changes.append(returned.format(status="p.status"))
-        self.sql(
+        known_people = self.sql(
             f"UPDATE {STAGE} SET person_id = x.pid, old_household_id = x.phh, old_status = x.pstatus, "
             f"is_new = {d.false()}, member = x.member, hh_id = x.hh_id, pchanges = x.changes FROM "
             f"(SELECT s.row_no, p.id AS pid, p.household_id AS phh, p.status AS pstatus, hh.household_id AS hh_id, "
@@ -702,7 +736,7 @@ class Pipeline:
             f"LEFT JOIN imports_snapshotmember m ON m.source = %s AND m.person_id = p.id WHERE NOT s.same) x "
             f"WHERE x.row_no = {STAGE}.row_no",
             [self.source],
-        )
+        ).rowcount
         if self.same_count:
             # Unchanged rows were staged with who they are; only a move or a return can change them
             # (the registry moved since, or another source's snapshot exited them). Touch just those.
@@ -716,8 +750,8 @@ class Pipeline:
                 [c.PersonStatus.EXITED],
             )
         self._index(STAGE, "person_id")
-        if d.pg:
-            d.analyze(self.cursor, STAGE)
+        if d.pg and (known_people or self.same_count):  # else the statistics have not moved
+            d.analyze(self.cursor, STAGE, STAGE_PLAN_COLUMNS)
 
         # Statuses from this source: new, changed (detail or start date), ended.
         self.sql(
@@ -810,6 +844,12 @@ class Pipeline:
     # ---- 4. write
     def _history(self, model, source_sql: str, history_type: str, params=None):
         """simple-history rows, set-based: ``source_sql`` continues ``FROM <model table> t``."""
+        insert, extra = self._history_insert(model, history_type)
+        self.sql(f"{insert} FROM {model._meta.db_table} t {source_sql}", extra + list(params or []))
+
+    def _history_insert(self, model, history_type: str) -> tuple[str, list]:
+        """``INSERT INTO <history table> (...) SELECT ...`` over rows of the model aliased ``t`` (the
+        caller adds the FROM clause), and its parameters."""
         history = model.history.model
         columns, values, extra = [], [], []
         for f in history._meta.concrete_fields:
@@ -830,25 +870,34 @@ class Pipeline:
                 extra.append(self.user_id)
             else:
                 values.append(f"t.{f.column}")
-        self.sql(
-            f"INSERT INTO {history._meta.db_table} ({', '.join(columns)}) SELECT {', '.join(values)} "
-            f"FROM {model._meta.db_table} t {source_sql}",
-            extra + list(params or []),
+        return (
+            f"INSERT INTO {history._meta.db_table} ({', '.join(columns)}) SELECT {', '.join(values)}",
+            extra,
         )
 
     def _write(self):
+        """PostgreSQL writes each new record and its history row in one statement (a data-modifying
+        WITH: the history is made from what the INSERT returned, with no second look at the table),
+        and new people with their statuses, snapshot membership and both history rows in one more.
+        SQLite runs the same steps one statement at a time."""
         d, now = self.d, self.now
         new_people = f"JOIN {STAGE} s ON s.id_hash = t.id_hash WHERE s.is_new AND NOT s.bad"
 
         # Households.
         d.allocate_ids(self.cursor, "households_household", HH, "household_id", "household_id IS NULL")
-        self.sql(
+        insert_households = (
             "INSERT INTO households_household (id, code, town_id, community_id, address, housing, safety_grade, "
             "size, income_per_capita, zero_employment, status, note, created_at, updated_at) "
             f"SELECT household_id, hh_code, town_id, community_id, COALESCE(address, ''), COALESCE(housing, ''), "
-            f"COALESCE(safety_grade, ''), hh_size, income, {d.false()}, %s, '', %s, %s FROM {HH} WHERE is_new",
-            [c.RecordStatus.ACTIVE, now, now],
+            f"COALESCE(safety_grade, ''), hh_size, income, {d.false()}, %s, '', %s, %s FROM {HH} WHERE is_new"
         )
+        params = [c.RecordStatus.ACTIVE, now, now]
+        if d.pg:
+            history, extra = self._history_insert(Household, "+")
+            self.sql(f"WITH t AS ({insert_households} RETURNING *) {history} FROM t", params + extra)
+        else:
+            self.sql(insert_households, params)
+            self._history(Household, f"JOIN {HH} x ON x.household_id = t.id WHERE x.is_new", "+")
         sets = ", ".join(
             f"{column} = COALESCE({HH}.{staged}, households_household.{column})"
             for column, staged in HOUSEHOLD_FIELDS
@@ -860,38 +909,55 @@ class Pipeline:
             f"WHERE households_household.id = {HH}.household_id AND NOT {HH}.is_new AND {HH}.changes <> ''",
             [now],
         )
-        self._history(Household, f"JOIN {HH} x ON x.household_id = t.id WHERE x.is_new", "+")
         self._history(
             Household, f"JOIN {HH} x ON x.household_id = t.id WHERE NOT x.is_new AND x.changes <> ''", "~"
         )
 
-        # Pinyin initials, only for names the registry does not hold yet.
-        self.sql(
-            f"SELECT DISTINCT name FROM {STAGE} WHERE NOT bad AND (is_new OR pchanges LIKE %s)", ["%name,%"]
-        )
-        with connection.cursor() as loader:
-            while rows := self.cursor.fetchmany(CHUNK):
-                d.load(loader, NAMES, ["name", "initials"], [(name, name_initials(name)) for (name,) in rows])
-        self._index(NAMES, "name", always=True)
-
         # Persons: new ones get their household through the household key.
         optional = [f for f in PERSON_FIELDS[3:] if f not in ("disability_grade", "special_family")]
-        self.sql(
+        insert_people = (
             "INSERT INTO households_person (household_id, name, name_initials, id_hash, id_encrypted, "
             "id_masked, id_tail, sex, birth_date, relation, phone_encrypted, phone_masked, disability_grade, "
             f"special_family, {', '.join(optional)}, status, needs_review, created_at, updated_at) "
-            "SELECT hh.household_id, s.name, nm.initials, s.id_hash, s.id_enc, s.id_masked, s.id_tail, s.sex, "
+            "SELECT hh.household_id, s.name, s.initials, s.id_hash, s.id_enc, s.id_masked, s.id_tail, s.sex, "
             "s.birth_date, s.relation, COALESCE(s.phone_enc, ''), COALESCE(s.phone_masked, ''), "
             f"s.disability_grade, COALESCE(s.special_family, {d.false()}), "
             f"{', '.join(f'COALESCE(s.{f}, {chr(39)}{chr(39)})' for f in optional)}, %s, {d.false()}, %s, %s "
-            f"FROM {STAGE} s JOIN {HH} hh ON hh.hh_key = s.hh_key JOIN {NAMES} nm ON nm.name = s.name "
-            "WHERE s.is_new AND NOT s.bad",
-            [c.PersonStatus.ACTIVE, now, now],
+            f"FROM {STAGE} s JOIN {HH} hh ON hh.hh_key = s.hh_key WHERE s.is_new AND NOT s.bad"
         )
+        params = [c.PersonStatus.ACTIVE, now, now]
+        row_hash = "CASE WHEN s.clean THEN s.fp END"
+        insert_members = (
+            "INSERT INTO imports_snapshotmember (source, person_id, batch_id, row_hash, hh_key, head_hash, "
+            f"is_head, hh_size) SELECT %s, p.id, %s, {row_hash}, s.hh_key, COALESCE(s.head_hash, ''), s.is_head, "
+            "s.hh_size"
+        )
+        members = [self.source, self.batch.pk]
+        insert_statuses = (
+            "INSERT INTO households_assistancestatus (person_id, kind, detail, source, start_date, end_date, "
+            "created_at) SELECT p.id, x.kind, COALESCE(x.detail, ''), %s, x.start_date, NULL, %s"
+        )
+        statuses = [self.source, now]
+        if d.pg:
+            # The new people, their history, snapshot membership, statuses and the statuses' history.
+            person_history, person_extra = self._history_insert(Person, "+")
+            status_history, status_extra = self._history_insert(AssistanceStatus, "+")
+            staged = f"p JOIN {STAGE} s ON s.id_hash = p.id_hash AND NOT s.bad"
+            self.sql(
+                f"WITH p AS ({insert_people} RETURNING *), "
+                f"h AS ({person_history} FROM p t), "
+                f"m AS ({insert_members} FROM {staged}), "
+                f"a AS ({insert_statuses} FROM {staged} JOIN {STATUS} x ON x.row_no = s.row_no RETURNING *) "
+                f"{status_history} FROM a t",
+                params + person_extra + members + statuses + status_extra,
+            )
+        else:
+            self.sql(insert_people, params)
+            self._history(Person, new_people, "+")
         sets = [f"{f} = COALESCE({STAGE}.{f}, households_person.{f})" for f in PERSON_FIELDS]
         sets += [
-            f"name_initials = COALESCE((SELECT initials FROM {NAMES} nm WHERE nm.name = {STAGE}.name), "
-            "households_person.name_initials)",
+            f"name_initials = CASE WHEN {STAGE}.pchanges LIKE '%%name,%%' THEN {STAGE}.initials "
+            "ELSE households_person.name_initials END",
             f"phone_encrypted = CASE WHEN {STAGE}.phone_masked IS NOT NULL AND "
             f"{d.ne(f'{STAGE}.phone_masked', 'households_person.phone_masked')} "
             f"THEN {STAGE}.phone_enc ELSE households_person.phone_encrypted END",
@@ -907,22 +973,29 @@ class Pipeline:
             f"WHERE households_person.id = {STAGE}.person_id AND {changed_people}",
             [now],
         )
-        self._history(Person, new_people, "+")
         self._history(Person, f"JOIN {STAGE} ON {STAGE}.person_id = t.id WHERE {changed_people}", "~")
 
-        # Statuses.
-        self.sql(
-            f"UPDATE {STATUS} SET person_id = p.id FROM {STAGE} s JOIN households_person p ON p.id_hash = s.id_hash "
-            f"WHERE s.row_no = {STATUS}.row_no AND s.is_new AND {STATUS}.person_id IS NULL"
-        )
-        d.allocate_ids(self.cursor, "households_assistancestatus", STATUS, "match_id", "is_new")
-        self.sql(
-            "INSERT INTO households_assistancestatus (id, person_id, kind, detail, source, start_date, end_date, "
-            f"created_at) SELECT match_id, person_id, kind, COALESCE(detail, ''), %s, start_date, NULL, %s "
-            f"FROM {STATUS} WHERE is_new",
-            [self.source, now],
-        )
-        self._history(AssistanceStatus, f"JOIN {STATUS} x ON x.match_id = t.id WHERE x.is_new", "+")
+        # Statuses (on PostgreSQL, new people's are already written).
+        if d.pg:
+            self.sql(
+                f"WITH t AS ({insert_statuses} FROM {STATUS} x JOIN households_person p ON p.id = x.person_id "
+                f"WHERE x.is_new RETURNING *) {status_history} FROM t",
+                statuses + status_extra,
+            )
+        else:
+            self.sql(
+                f"UPDATE {STATUS} SET person_id = p.id FROM {STAGE} s JOIN households_person p "
+                f"ON p.id_hash = s.id_hash WHERE s.row_no = {STATUS}.row_no AND s.is_new "
+                f"AND {STATUS}.person_id IS NULL"
+            )
+            d.allocate_ids(self.cursor, "households_assistancestatus", STATUS, "match_id", "is_new")
+            self.sql(
+                "INSERT INTO households_assistancestatus (id, person_id, kind, detail, source, start_date, "
+                f"end_date, created_at) SELECT match_id, person_id, kind, COALESCE(detail, ''), %s, start_date, "
+                f"NULL, %s FROM {STATUS} WHERE is_new",
+                statuses,
+            )
+            self._history(AssistanceStatus, f"JOIN {STATUS} x ON x.match_id = t.id WHERE x.is_new", "+")
         self.sql(
             f"UPDATE households_assistancestatus SET detail = COALESCE({STATUS}.detail, ''), "
             f"start_date = COALESCE({STATUS}.start_date, households_assistancestatus.start_date) FROM {STATUS} "
@@ -946,18 +1019,23 @@ class Pipeline:
         )
         self._history(Person, f"WHERE t.id IN (SELECT person_id FROM {EXIT} WHERE flag)", "~")
 
-        # Snapshot membership: drop the exited, add the newcomers.
+        # Snapshot membership: drop the exited, add the newcomers (on PostgreSQL, new people are in).
         self.sql(
             f"DELETE FROM imports_snapshotmember WHERE source = %s AND person_id IN (SELECT person_id FROM {EXIT})",
             [self.source],
         )
-        row_hash = "CASE WHEN s.clean THEN s.fp END"
-        self.sql(
-            "INSERT INTO imports_snapshotmember (source, person_id, batch_id, row_hash, hh_key, head_hash, is_head, "
-            f"hh_size) SELECT %s, p.id, %s, {row_hash}, s.hh_key, COALESCE(s.head_hash, ''), s.is_head, s.hh_size "
-            f"FROM {STAGE} s JOIN households_person p ON p.id_hash = s.id_hash WHERE NOT s.bad AND NOT s.member",
-            [self.source, self.batch.pk],
-        )
+        if d.pg:
+            self.sql(
+                f"{insert_members} FROM {STAGE} s JOIN households_person p ON p.id = s.person_id "
+                "WHERE NOT s.bad AND NOT s.member AND NOT s.is_new",
+                members,
+            )
+        else:
+            self.sql(
+                f"{insert_members} FROM {STAGE} s JOIN households_person p ON p.id_hash = s.id_hash "
+                "WHERE NOT s.bad AND NOT s.member",
+                members,
+            )
         m = "imports_snapshotmember"
         differs = " OR ".join(
             [
