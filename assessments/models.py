@@ -137,6 +137,53 @@ class ScreeningState(models.Model):
         return f"{self.person_id}: {self.signature}"
 
 
+class ScreeningMark(models.Model):
+    """A household whose screening inputs changed since the last pass over everyone.
+
+    Written by database triggers (``assessments.marks``) on every insert or update of the
+    columns the rules read (person, household, status, vagrant record), whatever the write path:
+    forms, API, imports, admin, raw SQL. The nightly pass re-evaluates the marked households and
+    deletes the marks it has covered. A queue, not a case record.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    household_id = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("待筛查标记")
+        verbose_name_plural = _("待筛查标记")
+
+    def __str__(self):
+        return f"{self.household_id}"
+
+
+class ScreeningSweep(models.Model):
+    """One completed pass over everyone (nightly or on demand): what it covered, and how."""
+
+    class Mode(models.TextChoices):
+        FULL = "full", _("全量核对")
+        INCREMENTAL = "incremental", _("增量")
+
+    on = models.DateField(_("筛查基准日"))
+    mode = models.CharField(_("方式"), max_length=16, choices=Mode.choices)
+    reason = models.CharField(_("全量原因"), max_length=100, blank=True)
+    rule_version = models.CharField(_("规则版本"), max_length=32)
+    params_version = models.CharField(_("参数版本"), max_length=32)
+    marks_upto = models.BigIntegerField(_("已处理标记"), default=0)
+    households = models.PositiveIntegerField(_("核对户数"), default=0)
+    changed = models.PositiveIntegerField(_("变化人数"), default=0)
+    seconds = models.FloatField(_("用时（秒）"), default=0)
+    finished_at = models.DateTimeField(_("完成时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("全员筛查记录")
+        verbose_name_plural = _("全员筛查记录")
+        ordering = ["-finished_at", "-id"]
+
+    def __str__(self):
+        return f"{self.on} {self.get_mode_display()}"
+
+
 class Alert(models.Model):
     """A monitoring alert (动态监测预警) from another department, or entered by staff."""
 

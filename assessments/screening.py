@@ -14,10 +14,12 @@ import datetime as dt
 import json
 import logging
 import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,7 +30,7 @@ from households.models import AssistanceStatus, Household, Person
 
 from . import rules
 from .choices import Group, TaskKind, Tier, VagrantStatus, Verdict
-from .models import GroupDecision, Override, ScreeningState, VagrantRecord
+from .models import GroupDecision, Override, ScreeningMark, ScreeningState, ScreeningSweep, VagrantRecord
 
 log = logging.getLogger(__name__)
 
@@ -729,6 +731,7 @@ def rescreen(
     household_ids: Iterable[int] | None = None,
     id_range: tuple[int, int] | None = None,
     everyone: bool = False,
+    full: bool = False,
     force: bool = False,
     on: dt.date | None = None,
     progress=None,
@@ -736,17 +739,18 @@ def rescreen(
 ) -> Result:
     """Re-screen a set of people and write only what changed. Safe to repeat.
 
-    Everyone (or an id range): one set-based pass compares every person's own facts with the
-    stored state and finds the households that changed; only those households are then
-    evaluated whole (the household-level "low income" bit needs all members). A list of
-    households or persons goes straight to the second step. ``force`` re-evaluates the people in
-    scope even when nothing changed (after an override, which the facts do not show).
+    Everyone: see ``sweep`` (incremental from the change marks and the calendar, or ``full``).
+    An id range: one set-based pass compares every person's own facts with the stored state and
+    finds the households that changed. A list of households or persons goes straight to the
+    household step: those households are evaluated whole (the household-level "low income" bit
+    needs all members). ``force`` re-evaluates the people in scope even when nothing changed
+    (after an override, which the facts do not show).
     """
-    result = Result()
     params = rules.Params.load(on)
-    if everyone or id_range is not None:
-        scope = Scope("all") if everyone else Scope("range", low=id_range[0], high=id_range[1])
-        households = changed_households(params, scope)
+    if everyone:
+        return sweep(params, full=full, force=force, progress=progress, batch_size=batch_size)
+    if id_range is not None:
+        households = changed_households(params, Scope("range", low=id_range[0], high=id_range[1]))
     elif household_ids is not None:
         households = {int(i) for i in household_ids}
     elif person_ids is not None:
@@ -759,7 +763,14 @@ def rescreen(
         )
     else:
         raise ValueError("rescreen needs a scope")
+    return _rescreen_households(households, params, force=force, progress=progress, batch_size=batch_size)
+
+
+def _rescreen_households(households, params, *, force=False, progress=None, batch_size=BATCH) -> Result:
+    result = Result()
     if not households:
+        if progress:
+            progress(0, 0)
         return result
     rows = changed_signatures(params, households, force=force)
     workers = responsible_workers()
@@ -778,4 +789,100 @@ def rescreen(
             result.add(_process(fresh, params, workers, force=force))
         if progress:
             progress(min(start + batch_size, total), total)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Everyone (nightly): only the people whose screening can have changed since the last sweep.
+
+
+def full_sweep_reason(last: ScreeningSweep | None, params: rules.Params) -> str:
+    """Why the next sweep must compare everyone ("" when the marks and the calendar suffice)."""
+    if last is None:
+        return _("首次全员筛查")
+    if last.rule_version != rules.RULE_VERSION:
+        return _("规则版本变化")
+    if last.params_version != params.version:
+        return _("政策参数变化")
+    if params.on < last.on:
+        return _("筛查基准日早于上次")
+    return ""
+
+
+def calendar_households(since: dt.date, params: rules.Params) -> set[int]:
+    """Households with a member who crossed an age or retirement cut-off, or a status that began
+    or ended, after ``since`` up to ``params.on``: the inputs that change with the date alone.
+
+    Every age condition is "birth_date <= cut-off(day)", and cut-offs only move forward, so the
+    people whose bit flipped are exactly those born in (cut-off(since), cut-off(on)]: a few
+    index ranges on birth_date, whatever the size of the registry.
+    """
+    if params.on <= since:
+        return set()
+    before = rules.Params(on=since, values=params.values, version=params.version)
+    ranges = [(before.age_cutoffs()[name], day) for name, day in params.age_cutoffs().items()] + [
+        (before.retired_cutoffs()[sex], day) for sex, day in params.retired_cutoffs().items()
+    ]
+    ranges = sorted({(low, high) for low, high in ranges if low < high})
+    person, status = Person._meta.db_table, AssistanceStatus._meta.db_table
+    households: set[int] = set()
+    with connection.cursor() as cursor:
+        if ranges:
+            where = " OR ".join(["(birth_date > %s AND birth_date <= %s)"] * len(ranges))
+            cursor.execute(
+                f"SELECT DISTINCT household_id FROM {person} WHERE {where}",
+                [d for pair in ranges for d in pair],
+            )
+            households.update(r[0] for r in cursor.fetchall())
+        cursor.execute(
+            f"""
+            SELECT DISTINCT p.household_id FROM {person} p WHERE p.id IN (
+                SELECT s.person_id FROM {status} s WHERE s.start_date > %s AND s.start_date <= %s
+                UNION SELECT s.person_id FROM {status} s WHERE s.end_date > %s AND s.end_date <= %s)
+            """,
+            [since, params.on, since, params.on],
+        )
+        households.update(r[0] for r in cursor.fetchall())
+    return households
+
+
+def marked_households(upto: int) -> set[int]:
+    return set(ScreeningMark.objects.filter(id__lte=upto).values_list("household_id", flat=True).distinct())
+
+
+def sweep(
+    params: rules.Params, *, full: bool = False, force: bool = False, progress=None, batch_size: int = BATCH
+) -> Result:
+    """Re-screen everyone whose screening can have changed since the last sweep.
+
+    Incremental (the nightly case): the households the triggers marked (any change to a watched
+    column, by any path) plus ``calendar_households`` since the last sweep's date. Full, when
+    asked, on the first sweep, or after the rule set or the parameters changed: one set-based
+    pass compares every person's facts with the stored state. Either way only the households
+    found are evaluated whole and only the differences are written. The marks covered are
+    deleted at the end, in the same transaction as the sweep record; a failed sweep leaves them
+    for the next one.
+    """
+    started = time.perf_counter()
+    upto = ScreeningMark.objects.aggregate(top=Max("id"))["top"] or 0
+    last = ScreeningSweep.objects.order_by("-finished_at", "-id").first()
+    reason = _("按要求全量核对") if full or force else full_sweep_reason(last, params)
+    if reason:
+        households = changed_households(params, Scope("all"))
+    else:
+        households = marked_households(upto) | calendar_households(last.on, params)
+    result = _rescreen_households(households, params, force=force, progress=progress, batch_size=batch_size)
+    with transaction.atomic():
+        ScreeningMark.objects.filter(id__lte=upto).delete()
+        ScreeningSweep.objects.create(
+            on=params.on,
+            mode=ScreeningSweep.Mode.FULL if reason else ScreeningSweep.Mode.INCREMENTAL,
+            reason=reason[:100],
+            rule_version=rules.RULE_VERSION,
+            params_version=params.version,
+            marks_upto=upto,
+            households=len(households),
+            changed=result.changed,
+            seconds=round(time.perf_counter() - started, 3),
+        )
     return result

@@ -19,13 +19,20 @@ JOB_KIND = "rescreen"
 
 
 def enqueue_rescreen(
-    *, household_ids=None, person_ids=None, everyone: bool = False, user=None, title: str = ""
+    *,
+    household_ids=None,
+    person_ids=None,
+    everyone: bool = False,
+    full: bool = False,
+    user=None,
+    title: str = "",
 ) -> Job | None:
     """Record a re-screening job and send it to a worker once the current transaction commits."""
     params: dict = {}
     if everyone:
         params["everyone"] = True
-        title = title or _("全员重新筛查")
+        params["full"] = full
+        title = title or (_("全员核对重新筛查") if full else _("全员重新筛查"))
     elif household_ids:
         params["household_ids"] = sorted({int(i) for i in household_ids})
         title = title or _("重新筛查 %(n)s 户") % {"n": len(params["household_ids"])}
@@ -52,6 +59,7 @@ def run_rescreen_job(self, job_id: int) -> None:
     try:
         result = screening.rescreen(
             everyone=bool(p.get("everyone")),
+            full=bool(p.get("full")),
             household_ids=p.get("household_ids"),
             person_ids=p.get("person_ids"),
             id_range=tuple(p["id_range"]) if p.get("id_range") else None,
@@ -69,8 +77,16 @@ def run_rescreen_job(self, job_id: int) -> None:
 
 @shared_task
 def rescreen_everyone_nightly() -> None:
-    """Celery beat: people age into and out of groups, so everyone is re-screened each night."""
+    """Celery beat: people age into and out of groups, so everyone is re-screened each night
+    (incrementally: the changed households and the people the calendar moved)."""
     enqueue_rescreen(everyone=True, title=_("夜间全员重新筛查"))
+
+
+@shared_task
+def rescreen_everyone_full() -> None:
+    """Celery beat, weekly: compare everyone's facts with the stored state (a safety net for
+    anything the change marks could not see, such as a restored backup)."""
+    enqueue_rescreen(everyone=True, full=True, title=_("每周全员核对筛查"))
 
 
 def on_households_changed(household_ids: list[int]) -> None:

@@ -321,7 +321,13 @@ class AssistanceStatus(models.Model):
         verbose_name = _("救助身份")
         verbose_name_plural = _("救助身份")
         ordering = ["kind", "-start_date"]
-        indexes = [models.Index(fields=["kind", "end_date"]), models.Index(fields=["person", "source"])]
+        indexes = [
+            models.Index(fields=["kind", "end_date"]),
+            models.Index(fields=["person", "source"]),
+            # The nightly pass finds statuses that began or ended since the last night.
+            models.Index(fields=["start_date"]),
+            models.Index(fields=["end_date"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True)

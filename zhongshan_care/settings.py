@@ -228,6 +228,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "assessments.tasks.rescreen_everyone_nightly",
         "schedule": crontab(hour=1, minute=30),
     },
+    # Weekly safety net: compare everyone's facts, not only the marked and the calendar's.
+    "assessments-weekly-full-rescreen": {
+        "task": "assessments.tasks.rescreen_everyone_full",
+        "schedule": crontab(hour=2, minute=30, day_of_week="sun"),
+    },
 }
 
 LOGGING = {

@@ -14,10 +14,17 @@ class Command(BaseCommand):
         target = parser.add_mutually_exclusive_group(required=True)
         target.add_argument("--all", action="store_true", help="everyone")
         target.add_argument("--household", type=int, action="append", help="a household id (repeatable)")
+        parser.add_argument(
+            "--full",
+            action="store_true",
+            help="with --all: compare everyone's facts, not only the changed and the calendar's",
+        )
 
     def handle(self, *args, **options):
+        if options["full"] and not options["all"]:
+            raise CommandError("--full goes with --all")
         if options["all"]:
-            params, title = {"everyone": True}, _("全员重新筛查（命令行）")
+            params, title = {"everyone": True, "full": options["full"]}, _("全员重新筛查（命令行）")
         else:
             ids = sorted(set(options["household"]))
             missing = set(ids) - set(Household.objects.filter(pk__in=ids).values_list("pk", flat=True))

@@ -1,0 +1,259 @@
+"""Change marks (database triggers) and the incremental sweep over everyone."""
+
+import datetime as dt
+import random
+import re
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from assessments import marks, rules, screening
+from assessments.models import GroupDecision, ScreeningMark, ScreeningState, ScreeningSweep, VagrantRecord
+from households import choices as hc
+from households.models import AssistanceStatus, Household, Person, PolicyParameter
+from tests.factories import AssistanceStatusFactory, HouseholdFactory, community
+
+from .conftest import ON, born, groups_of, make_person
+
+pytestmark = pytest.mark.django_db
+
+
+def marked() -> set[int]:
+    return set(ScreeningMark.objects.values_list("household_id", flat=True))
+
+
+def clear_marks() -> None:
+    ScreeningMark.objects.all().delete()
+
+
+# --- the triggers -------------------------------------------------------------------------------
+
+
+def test_watched_columns_cover_everything_the_signature_reads():
+    sql, _args = screening.signature_sql(rules.Params.load(ON), screening.Scope("all"))
+    watched = {w.table: set(w.columns) | {"id"} for w in marks.WATCHED}
+    read = {
+        "households_person": set(re.findall(r"\bp\.(\w+)", sql)),
+        "households_household": set(re.findall(r"\bh\.(\w+)", sql)),
+        "households_assistancestatus": set(re.findall(r"\bs\.(\w+)", sql)),
+    }
+    for table, columns in read.items():
+        assert columns, table
+        assert columns <= watched[table], (table, columns - watched[table])
+    for column in ("cannot_afford", "no_relatives", "not_on_assistance", "begging", "status", "person_id"):
+        assert column in watched["assessments_vagrantrecord"]
+
+
+def test_a_new_person_marks_the_household():
+    clear_marks()
+    person = make_person(age=40)
+    assert marked() == {person.household_id}
+
+
+def test_a_watched_column_marks_even_through_raw_sql_and_an_unwatched_one_does_not():
+    person = make_person(age=82)
+    clear_marks()
+    Person.objects.filter(pk=person.pk).update(name="改名")
+    assert marked() == set()
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE households_person SET living_arrangement = 'alone' WHERE id = %s", [person.pk])
+    assert marked() == {person.household_id}
+
+
+def test_a_move_marks_both_households():
+    person = make_person(age=40)
+    old = person.household_id
+    new = HouseholdFactory(community=community("花苑社区"))
+    clear_marks()
+    Person.objects.filter(pk=person.pk).update(household=new)
+    assert marked() == {old, new.pk}
+
+
+def test_household_status_and_vagrant_changes_mark_the_household():
+    person = make_person(age=40)
+    clear_marks()
+    Household.objects.filter(pk=person.household_id).update(housing="none")
+    assert marked() == {person.household_id}
+    clear_marks()
+    status = AssistanceStatusFactory(person=person, kind=hc.AssistanceKind.DIBAO)
+    assert marked() == {person.household_id}
+    clear_marks()
+    AssistanceStatus.objects.filter(pk=status.pk).update(end_date=ON)
+    assert marked() == {person.household_id}
+    clear_marks()
+    record = VagrantRecord.objects.create(
+        source="outreach",
+        found_on=ON,
+        found_place="岐江桥",
+        town=person.household.town,
+        community=person.household.community,
+        person=person,
+    )
+    assert marked() == {person.household_id}
+    clear_marks()
+    VagrantRecord.objects.filter(pk=record.pk).update(begging=True)
+    assert marked() == {person.household_id}
+    clear_marks()
+    VagrantRecord.objects.filter(pk=record.pk).update(situation="已送医")
+    assert marked() == set()
+
+
+def test_a_bulk_update_marks_each_household_once():
+    people = [make_person(age=70) for _ in range(5)]
+    clear_marks()
+    Person.objects.filter(pk__in=[p.pk for p in people]).update(living_arrangement="alone")
+    ids = list(ScreeningMark.objects.values_list("household_id", flat=True))
+    assert sorted(ids) == sorted(p.household_id for p in people)
+
+
+# --- the sweep ----------------------------------------------------------------------------------
+
+
+def test_first_sweep_is_full_then_incremental_and_marks_are_consumed(rescreen):
+    make_person(age=82, living_arrangement="alone")
+    rescreen()
+    first = ScreeningSweep.objects.get()
+    assert first.mode == "full" and first.reason == "首次全员筛查"
+    assert ScreeningMark.objects.count() == 0
+    person = make_person(age=85)
+    with connection.cursor() as cursor:  # a write no Django signal sees
+        cursor.execute("UPDATE households_person SET living_arrangement = 'alone' WHERE id = %s", [person.pk])
+    result = rescreen()
+    assert groups_of(person) == {"elderly": "high_risk"}
+    assert result.gained == 1
+    second = ScreeningSweep.objects.order_by("-id").first()
+    assert second.mode == "incremental" and second.households == 1 and second.changed == 1
+    assert ScreeningMark.objects.count() == 0
+
+
+def test_nothing_marked_and_same_day_evaluates_nobody(rescreen):
+    make_person(age=82, living_arrangement="alone")
+    rescreen()
+    assert rescreen().changed == 0
+    assert ScreeningSweep.objects.order_by("-id").first().households == 0
+
+
+def test_a_status_that_begins_later_is_picked_up_on_its_day(rescreen):
+    child = make_person(age=9)
+    start = ON + dt.timedelta(days=3)
+    AssistanceStatusFactory(person=child, kind=hc.AssistanceKind.DIBAO, start_date=start)
+    rescreen()
+    assert groups_of(child) == {}
+    assert rescreen(on=start - dt.timedelta(days=1)).changed == 0
+    rescreen(on=start)
+    assert groups_of(child) == {"child": ""}
+    assert ScreeningSweep.objects.order_by("-id").first().mode == "incremental"
+
+
+def test_a_status_that_ends_is_picked_up_on_its_day(rescreen):
+    child = make_person(age=9)
+    end = ON + dt.timedelta(days=10)
+    AssistanceStatusFactory(person=child, kind=hc.AssistanceKind.DIBAO, start_date=ON, end_date=end)
+    rescreen()
+    assert groups_of(child) == {"child": ""}
+    rescreen(on=end)
+    assert groups_of(child) == {}
+
+
+def test_retirement_age_is_a_calendar_crossing_too(rescreen):
+    # Unemployed, working age, on dibao: leaves the group on reaching statutory retirement.
+    cutoff = rules.Params.load(ON).retired_cutoffs()["male"]
+    person = make_person(
+        birth=cutoff + dt.timedelta(days=1), male=True, employment="unemployed", low_income=True
+    )
+    rescreen()
+    assert "unemployed" in groups_of(person)
+    later = ON + dt.timedelta(days=400)
+    rescreen(on=later)
+    assert "unemployed" not in groups_of(person)
+    assert ScreeningSweep.objects.order_by("-id").first().mode == "incremental"
+
+
+def test_a_parameter_change_forces_a_full_sweep(rescreen):
+    person = make_person(age=72, living_arrangement="alone")
+    rescreen()
+    assert groups_of(person) == {"elderly": ""}
+    PolicyParameter.objects.create(key="screen_elderly_age", value=75, effective_from=ON)
+    rescreen()
+    assert groups_of(person) == {}
+    sweep = ScreeningSweep.objects.order_by("-id").first()
+    assert sweep.mode == "full" and sweep.reason == "政策参数变化"
+
+
+def test_going_back_in_time_is_a_full_sweep(rescreen):
+    make_person(age=82, living_arrangement="alone")
+    rescreen(on=ON + dt.timedelta(days=5))
+    rescreen(on=ON)
+    assert ScreeningSweep.objects.order_by("-id").first().reason == "筛查基准日早于上次"
+
+
+def test_a_mark_written_during_the_sweep_is_kept_for_the_next(rescreen, monkeypatch):
+    make_person(age=82, living_arrangement="alone")
+    rescreen()
+    late = {}
+    original = screening._rescreen_households
+
+    def meanwhile(*args, **kwargs):
+        late["person"] = make_person(age=90, living_arrangement="alone")  # commits a new mark
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(screening, "_rescreen_households", meanwhile)
+    make_person(age=40)
+    rescreen()
+    assert marked() == {late["person"].household_id}
+    monkeypatch.undo()
+    rescreen()
+    assert groups_of(late["person"]) == {"elderly": "high_risk"}
+
+
+def test_incremental_sweeps_agree_with_a_full_comparison(rescreen):
+    rng = random.Random(4)
+    people = [
+        make_person(
+            age=rng.choice((5, 9, 15, 17, 30, 45, 59, 62, 79, 81, 90)),
+            male=rng.random() < 0.5,
+            low_income=rng.random() < 0.5,
+            living_arrangement=rng.choice(("", "alone", "empty_nest")),
+            employment=rng.choice(("", "unemployed", "employed")),
+        )
+        for _ in range(40)
+    ]
+    rescreen()
+    day = ON
+    for _ in range(3):
+        for person in rng.sample(people, 10):
+            Person.objects.filter(pk=person.pk).update(
+                living_arrangement=rng.choice(("", "alone", "left_behind")),
+                disability_grade=rng.choice((None, 1, 3)),
+                school_stage=rng.choice(("", "primary", "dropped_out")),
+            )
+        for person in rng.sample(people, 4):
+            Household.objects.filter(pk=person.household_id).update(
+                housing=rng.choice(("", "none", "rented"))
+            )
+        day += dt.timedelta(days=rng.choice((1, 30, 200)))
+        rescreen(on=day)
+        states = dict(ScreeningState.objects.values_list("person_id", "signature"))
+        decisions = set(GroupDecision.objects.filter(active=True).values_list("person_id", "group", "tier"))
+        full = screening.rescreen(everyone=True, full=True, on=day)
+        assert full.changed == 0
+        assert dict(ScreeningState.objects.values_list("person_id", "signature")) == states
+        assert (
+            set(GroupDecision.objects.filter(active=True).values_list("person_id", "group", "tier"))
+            == decisions
+        )
+
+
+def test_rescreen_command_full_flag(rescreen, capsys):
+    make_person(age=82, living_arrangement="alone")
+    call_command("rescreen", "--all", "--full")
+    assert ScreeningSweep.objects.get().reason == "按要求全量核对"
+    with pytest.raises(CommandError):
+        call_command("rescreen", "--household", "1", "--full")
+
+
+def test_weekly_full_sweep_is_scheduled():
+    entry = settings.CELERY_BEAT_SCHEDULE["assessments-weekly-full-rescreen"]
+    assert entry["task"] == "assessments.tasks.rescreen_everyone_full"
