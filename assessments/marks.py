@@ -13,6 +13,7 @@ signature reads: ``tests/assessments/test_marks.py`` checks it against ``screeni
 """
 
 from dataclasses import dataclass
+from functools import partial
 
 PERSON = "households_person"
 MARK = "assessments_screeningmark"
@@ -111,18 +112,19 @@ def postgresql_sql(watches=WATCHED) -> tuple[list[str], list[str]]:
     return create, drop
 
 
+def _sqlite_row(w: Watch, row: str) -> str:
+    """INSERT the household of the NEW or OLD row (a one-row relation of the columns needed)."""
+    cols = ", ".join(
+        f"{row}.{c} AS {c}" for c in sorted({"id", "person_id", "household_id"} & {"id", *w.columns})
+    )
+    return _insert(w.households.format(x=f"(SELECT {cols})"))
+
+
 def sqlite_sql(watches=WATCHED) -> tuple[list[str], list[str]]:
     """(create statements, drop statements) for SQLite (row-level triggers)."""
     create, drop = [], []
     for w in watches:
-
-        def one(row: str) -> str:
-            # A single-row relation holding the NEW or OLD row's columns the query needs.
-            cols = ", ".join(
-                f"{row}.{c} AS {c}" for c in {"id", "person_id", "household_id"} & {"id", *w.columns}
-            )
-            return _insert(w.households.format(x=f"(SELECT {cols})"))
-
+        one = partial(_sqlite_row, w)
         changed = " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in w.columns)
         key = next((c for c in ("household_id", "person_id") if c in w.columns), "id")
         moved = f"NEW.{key} IS NOT OLD.{key}"

@@ -15,7 +15,7 @@ from households import choices as hc
 from households.models import AssistanceStatus, Household, Person, PolicyParameter
 from tests.factories import AssistanceStatusFactory, HouseholdFactory, community
 
-from .conftest import ON, born, groups_of, make_person
+from .conftest import ON, groups_of, make_person
 
 pytestmark = pytest.mark.django_db
 
