@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Alert, GroupDecision, Override, VagrantRecord
+from .models import Alert, GroupDecision, Override, ScreeningSweep, VagrantRecord
 
 
 class NoDeleteMixin:
@@ -41,3 +41,15 @@ class VagrantRecordAdmin(NoDeleteMixin, SimpleHistoryAdmin):
     list_display = ["__str__", "source", "found_on", "town", "tracing_status", "outcome", "status"]
     list_filter = ["source", "tracing_status", "outcome", "status"]
     raw_id_fields = ["person", "created_by"]
+
+
+@admin.register(ScreeningSweep)
+class ScreeningSweepAdmin(NoDeleteMixin, admin.ModelAdmin):
+    list_display = ["on", "mode", "reason", "households", "changed", "seconds", "finished_at"]
+    list_filter = ["mode"]
+
+    def has_add_permission(self, request):
+        return False  # written by the screening engine
+
+    def has_change_permission(self, request, obj=None):
+        return False

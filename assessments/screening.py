@@ -17,13 +17,17 @@ import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.choices import Role
+from core import bulk
+from core.bulk import pg_array
 from core.models import Task
 from households import choices as hc
 from households.models import AssistanceStatus, Household, Person
@@ -51,17 +55,10 @@ def _is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _array_cursor():
-    """A psycopg cursor with server-side binding: big array parameters are sent as arrays
-    (Django's client-side binding quotes every element into the SQL text in Python)."""
-    connection.ensure_connection()
-    return connection.connection.cursor()
-
-
 def _id_list(column: str, ids: list[int]) -> tuple[str, list]:
     """``column IN (...)``; one array parameter on PostgreSQL (no parameter-count limit)."""
     if _is_postgres():
-        return f"{column} = ANY(%s)", [list(ids)]
+        return f"{column} = ANY(%s::bigint[])", [pg_array(int(i) for i in ids)]
     return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
 
 
@@ -286,15 +283,39 @@ def changed_signatures(params: rules.Params, household_ids: Iterable[int], *, fo
     rows = []
     for part in _household_chunks(household_ids):
         if _is_postgres() and len(part.ids) > 50:
-            part.person_ids = list(
-                Person.objects.filter(household_id__in=part.ids).values_list("id", flat=True)
-            )
+            where, args = _id_list("household_id", part.ids)
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT id FROM {Person._meta.db_table} WHERE {where}", args)
+                part.person_ids = [r[0] for r in cursor.fetchall()]
         rows += _fetch(*household_changes_sql(params, part, force=force))
     return rows
 
 
 # ---------------------------------------------------------------------------------------------
 # Facts for the changed people only (evidence text, task titles).
+
+
+def _current_statuses(households: set[int], on: dt.date) -> list[tuple[int, int, str]]:
+    """(person id, household id, kind) of the current statuses the rules read, for households.
+
+    Driven from the households' members (index on person.household_id, then status.person_id):
+    the ORM's join filter on person__household_id made PostgreSQL scan every status.
+    """
+    if not households:
+        return []
+    kinds = [*rules.LOW_INCOME, hc.AssistanceKind.ORPHAN.value, hc.AssistanceKind.DE_FACTO_ORPHAN.value]
+    where, args = _id_list("p.household_id", sorted(households))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT s.person_id, p.household_id, s.kind
+            FROM {Person._meta.db_table} p JOIN {AssistanceStatus._meta.db_table} s ON s.person_id = p.id
+            WHERE {where} AND s.kind IN {_in(kinds)}
+              AND (s.start_date IS NULL OR s.start_date <= %s) AND (s.end_date IS NULL OR s.end_date > %s)
+            """,
+            [*args, on, on],
+        )
+        return cursor.fetchall()
 
 
 def load_facts(person_ids: list[int], on: dt.date) -> dict[int, rules.Facts]:
@@ -337,14 +358,7 @@ def load_facts(person_ids: list[int], on: dt.date) -> dict[int, rules.Facts]:
         households = {f.household_id for f in facts.values() if f.person_id in wanted}
         household_kinds: dict[int, set] = {}
         own_kinds: dict[int, set] = {}
-        statuses = (
-            AssistanceStatus.objects.current(on)
-            .filter(
-                person__household_id__in=households,
-                kind__in=[*rules.LOW_INCOME, hc.AssistanceKind.ORPHAN, hc.AssistanceKind.DE_FACTO_ORPHAN],
-            )
-            .values_list("person_id", "person__household_id", "kind")
-        )
+        statuses = _current_statuses(households, on)
         for person_id, household_id, kind in statuses:
             if kind in rules.LOW_INCOME:
                 household_kinds.setdefault(household_id, set()).add(kind)
@@ -421,19 +435,24 @@ class Result:
 
 
 def _task_text(event: str, group: str, tier: str, name: str) -> str:
-    label = Group(group).label
+    return _task_template(event, group, tier, get_language()) % {"name": name}
+
+
+@lru_cache(maxsize=256)
+def _task_template(event: str, group: str, tier: str, language: str | None) -> str:
+    """The title with only the name left to fill in (translated once per language, not per task)."""
+    label = str(Group(group).label).replace("%", "%%")
     if event == "gained":
-        return _("%(name)s 纳入「%(group)s」，请核实并跟进") % {"name": name, "group": label}
-    if event == "lost":
-        return _("%(name)s 退出「%(group)s」，请核实") % {"name": name, "group": label}
-    if event == "tier" and tier == Tier.DROPOUT:
-        return _("%(name)s 辍学预警，请核实并劝返") % {"name": name}
-    if event == "tier":
-        return _("%(name)s 为「%(group)s」高风险对象，请尽快探访") % {"name": name, "group": label}
-    return _("%(name)s 的「%(group)s」人工认定所依据的情况已变化，请重新核定") % {
-        "name": name,
-        "group": label,
-    }
+        text = _("%(name)s 纳入「%(group)s」，请核实并跟进")
+    elif event == "lost":
+        text = _("%(name)s 退出「%(group)s」，请核实")
+    elif event == "tier" and tier == Tier.DROPOUT:
+        text = _("%(name)s 辍学预警，请核实并劝返")
+    elif event == "tier":
+        text = _("%(name)s 为「%(group)s」高风险对象，请尽快探访")
+    else:
+        text = _("%(name)s 的「%(group)s」人工认定所依据的情况已变化，请重新核定")
+    return text.replace("%(group)s", label)
 
 
 _EVENT_KIND = {
@@ -472,7 +491,8 @@ def _process(rows: list[tuple], params: rules.Params, workers, *, force: bool = 
     overrides = {}
     for start in range(0, len(ids), ID_CHUNK):
         part = ids[start : start + ID_CHUNK]
-        for d in GroupDecision.objects.filter(person_id__in=part, active=True):
+        # Evidence is only ever replaced here, never read: do not fetch and parse it.
+        for d in GroupDecision.objects.filter(person_id__in=part, active=True).defer("evidence"):
             decisions[(d.person_id, d.group)] = d
         for o in Override.objects.filter(person_id__in=part, active=True):
             overrides[(o.person_id, o.group)] = o
@@ -571,8 +591,11 @@ def _process(rows: list[tuple], params: rules.Params, workers, *, force: bool = 
         if retired_overrides:
             Override.history.bulk_history_create(retired_overrides, update=True, default_date=now)
         tasks = _tasks(events, params, workers)
-        Task.objects.bulk_create(tasks, batch_size=1000, ignore_conflicts=True)
-        _record_task_history([t.dedupe_key for t in tasks if t.dedupe_key], now)
+        if _is_postgres():
+            bulk.insert(Task, tasks, skip_conflicts=True, history_date=now)
+        else:
+            Task.objects.bulk_create(tasks, batch_size=1000, ignore_conflicts=True)
+            _record_task_history([t.dedupe_key for t in tasks if t.dedupe_key], now)
         _save_states(rows, params)
     result.gained, result.lost, result.updated = len(creates), len(ends), len(updates)
     result.tasks, result.reviews = len(tasks), len(retired_overrides)
@@ -636,7 +659,7 @@ def _update_rows_pg(objects, meta, columns) -> None:
             casts.append("%s::text[]")
         else:
             casts.append(f"%s::{kind}[]")
-        arrays.append(values)
+        arrays.append(pg_array(values))
     assignments = ", ".join(
         f"{quote(f.column)} = u.{n}" + ("::jsonb" if types.get(f.get_internal_type()) == "jsonb" else "")
         for f, n in zip(columns, names, strict=True)
@@ -645,8 +668,8 @@ def _update_rows_pg(objects, meta, columns) -> None:
         f"UPDATE {quote(meta.db_table)} AS t SET {assignments} "
         f"FROM unnest(%s::bigint[], {', '.join(casts)}) AS u(id, {', '.join(names)}) WHERE t.id = u.id"
     )
-    with _array_cursor() as cursor:
-        cursor.execute(sql, [[obj.pk for obj in objects], *arrays])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pg_array(obj.pk for obj in objects), *arrays])
 
 
 def _tasks(events, params: rules.Params, workers) -> list[Task]:
@@ -687,7 +710,7 @@ def _save_states(rows, params: rules.Params) -> None:
         state = ScreeningState._meta.db_table
         for start in range(0, len(rows), 50000):
             part = rows[start : start + 50000]
-            with _array_cursor() as cursor:
+            with connection.cursor() as cursor:
                 cursor.execute(
                     f"""
                     INSERT INTO {state} (person_id, household_id, signature, rule_version, screened_on)
@@ -700,9 +723,9 @@ def _save_states(rows, params: rules.Params) -> None:
                     [
                         rules.RULE_VERSION,
                         params.on,
-                        [r[0] for r in part],
-                        [r[1] for r in part],
-                        [r[2] for r in part],
+                        pg_array(r[0] for r in part),
+                        pg_array(r[1] for r in part),
+                        pg_array(r[2] for r in part),
                     ],
                 )
         return

@@ -9,6 +9,8 @@ urlpatterns = [
     path("groups/decisions/<int:pk>/", views.DecisionDetailView.as_view(), name="decision-detail"),
     path("groups/decisions/<int:pk>/review/", views.DecisionReviewView.as_view(), name="decision-review"),
     path("groups/overrides/", views.OverrideListView.as_view(), name="override-list"),
+    path("groups/sweeps/", views.SweepListView.as_view(), name="sweep-list"),
+    path("groups/sweeps/run/", views.SweepRunView.as_view(), name="sweep-run"),
     path(
         "groups/overrides/<int:pk>/withdraw/", views.OverrideWithdrawView.as_view(), name="override-withdraw"
     ),

@@ -3,10 +3,12 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.generic import ListView
 
 from core.models import Task
 from core.views import (
@@ -37,7 +39,8 @@ from .forms import (
     TaskCompleteForm,
     VagrantForm,
 )
-from .models import Alert, GroupDecision, Override, VagrantRecord
+from .models import Alert, GroupDecision, Override, ScreeningSweep, VagrantRecord
+from .tasks import enqueue_rescreen
 from .warning_import import import_alerts
 
 
@@ -90,8 +93,37 @@ class GroupListView(StaffOnlyMixin, ObjectListView):
             .annotate(n=Count("id"))
         )
         return super().get_context_data(
-            group_counts=[(code, label, counts.get(code, 0)) for code, label in c.Group.choices], **kwargs
+            group_counts=[(code, label, counts.get(code, 0)) for code, label in c.Group.choices],
+            last_sweep=ScreeningSweep.objects.order_by("-finished_at", "-id").first(),
+            **kwargs,
         )
+
+
+class CityAdminOnlyMixin:
+    """Screening runs cover the whole city: anyone but a city admin gets 404."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not getattr(request.user, "is_city_admin", False):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+
+class SweepListView(CityAdminOnlyMixin, ListView):
+    """The passes over everyone: nightly incremental ones and full comparisons."""
+
+    model = ScreeningSweep
+    template_name = "assessments/sweep_list.html"
+    paginate_by = 30
+    ordering = ["-finished_at", "-id"]
+
+
+class SweepRunView(CityAdminOnlyMixin, View):
+    """Start a full comparison of everyone now (a background job with a progress bar)."""
+
+    def post(self, request):
+        job = enqueue_rescreen(everyone=True, full=True, user=request.user, title=_("全员核对筛查（手动）"))
+        messages.success(request, _("已开始全员核对筛查，可在本页查看进度。"))
+        return HttpResponseRedirect(reverse("core:job-detail", args=[job.pk]))
 
 
 class DecisionDetailView(StaffOnlyMixin, ObjectDetailView):

@@ -9,7 +9,7 @@ from households.models import Division, Person
 from .. import choices as c
 from .. import services
 from ..forms import ADMIT_KINDS
-from ..models import Alert, GroupDecision, Override, VagrantRecord
+from ..models import Alert, GroupDecision, Override, ScreeningSweep, VagrantRecord
 
 
 class GroupDecisionSerializer(serializers.ModelSerializer):
@@ -217,3 +217,23 @@ class VagrantRecordSerializer(serializers.ModelSerializer):
 
     def update(self, instance, validated_data):
         return self._save(instance, validated_data)
+
+
+class ScreeningSweepSerializer(serializers.ModelSerializer):
+    mode_display = serializers.CharField(source="get_mode_display", read_only=True)
+
+    class Meta:
+        model = ScreeningSweep
+        fields = [
+            "id",
+            "on",
+            "mode",
+            "mode_display",
+            "reason",
+            "rule_version",
+            "params_version",
+            "households",
+            "changed",
+            "seconds",
+            "finished_at",
+        ]

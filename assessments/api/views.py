@@ -1,11 +1,13 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from core.api import ScopedModelViewSet, ScopedReadOnlyViewSet, ScopedViewSetMixin
+from core.drf import AdminOnly, IdCursorPagination
 from core.models import Task
 from core.serializers import as_drf_error
 
@@ -17,7 +19,8 @@ from ..filtersets import (
     TaskFilterSet,
     VagrantRecordFilterSet,
 )
-from ..models import Alert, GroupDecision, Override, VagrantRecord
+from ..models import Alert, GroupDecision, Override, ScreeningSweep, VagrantRecord
+from ..tasks import enqueue_rescreen
 from . import serializers as s
 
 
@@ -133,3 +136,18 @@ class VagrantRecordViewSet(StaffOnlyApiMixin, ScopedModelViewSet):
     serializer_class = s.VagrantRecordSerializer
     filterset_class = VagrantRecordFilterSet
     ordering_fields = ["id", "found_on"]
+
+
+class ScreeningSweepViewSet(viewsets.ReadOnlyModelViewSet):
+    """Passes over everyone (city-wide, admins only). POST ``run/`` starts a full comparison."""
+
+    queryset = ScreeningSweep.objects.all()
+    serializer_class = s.ScreeningSweepSerializer
+    permission_classes = [AdminOnly]
+    pagination_class = IdCursorPagination
+
+    @extend_schema(request=None, responses={202: dict})
+    @action(detail=False, methods=["post"])
+    def run(self, request):
+        job = enqueue_rescreen(everyone=True, full=True, user=request.user, title=_("全员核对筛查（接口）"))
+        return Response({"job": job.pk, "status": job.status}, status=status.HTTP_202_ACCEPTED)

@@ -11,6 +11,7 @@ from django.db import connection
 
 from assessments import marks, rules, screening
 from assessments.models import GroupDecision, ScreeningMark, ScreeningState, ScreeningSweep, VagrantRecord
+from core import bulk
 from households import choices as hc
 from households.models import AssistanceStatus, Household, Person, PolicyParameter
 from tests.factories import AssistanceStatusFactory, HouseholdFactory, community
@@ -257,3 +258,61 @@ def test_rescreen_command_full_flag(rescreen, capsys):
 def test_weekly_full_sweep_is_scheduled():
     entry = settings.CELERY_BEAT_SCHEDULE["assessments-weekly-full-rescreen"]
     assert entry["task"] == "assessments.tasks.rescreen_everyone_full"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL array literals")
+def test_array_literals_round_trip():
+    texts = ['a"b', "c\\d", "", None, "依据 {1,2}", "NULL"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT %s::text[], %s::bigint[], %s::boolean[], %s::date[]",
+            [
+                bulk.pg_array(texts),
+                bulk.pg_array([1, None, 2**40]),
+                bulk.pg_array([True, False]),
+                bulk.pg_array([ON]),
+            ],
+        )
+        assert cursor.fetchone() == (texts, [1, None, 2**40], [True, False], [ON])
+
+
+# --- pages and API --------------------------------------------------------------------------------
+
+
+def test_sweep_list_and_run_for_admins_only(client, admin_user, huayuan, django_capture_on_commit_callbacks):
+    from django.urls import reverse
+
+    from core.models import Job
+
+    make_person(age=82, living_arrangement="alone")
+    client.force_login(huayuan)
+    assert client.get(reverse("assessments:sweep-list")).status_code == 404
+    assert client.post(reverse("assessments:sweep-run")).status_code == 404
+    assert "全员筛查记录" not in client.get(reverse("assessments:group-list")).content.decode()
+    client.force_login(admin_user)
+    empty = client.get(reverse("assessments:sweep-list")).content.decode()
+    assert "还没有全员筛查记录" in empty
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("assessments:sweep-run"))
+    job = Job.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("core:job-detail", args=[job.pk])
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED and job.result["gained"] == 1
+    page = client.get(reverse("assessments:sweep-list")).content.decode()
+    assert "全量核对" in page and "按要求全量核对" in page
+    groups = client.get(reverse("assessments:group-list")).content.decode()
+    assert "最近一次全员筛查" in groups and "1 人有变化" in groups
+
+
+def test_sweep_api_for_admins_only(client, admin_user, huayuan, django_capture_on_commit_callbacks):
+    make_person(age=82, living_arrangement="alone")
+    client.force_login(huayuan)
+    assert client.get("/api/screening-sweeps/").status_code == 403
+    assert client.post("/api/screening-sweeps/run/").status_code == 403
+    client.force_login(admin_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post("/api/screening-sweeps/run/")
+    assert started.status_code == 202 and started.json()["job"]
+    listing = client.get("/api/screening-sweeps/").json()
+    assert [r["mode"] for r in listing["results"]] == ["full"]
+    assert listing["results"][0]["changed"] == 1 and listing["results"][0]["mode_display"] == "全量核对"
