@@ -54,6 +54,23 @@ def timed(fn, *args, **kwargs):
     return time.perf_counter() - started, result
 
 
+class WriteClock:
+    """Sums the time PostgreSQL spends in the run's INSERT/UPDATE/DELETE statements: the floor no
+    reading or Python work can go below (the decisions, tasks, history and states it must write)."""
+
+    def __init__(self):
+        self.seconds = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            head = sql.lstrip()[:12].upper()
+            if head.startswith(("INSERT", "UPDATE", "DELETE", "WITH NEW AS")):
+                self.seconds += time.perf_counter() - started
+
+
 def count_scan() -> float:
     samples = []
     with connection.cursor() as cursor:
@@ -179,11 +196,15 @@ def main():
     tomorrow = on + dt.timedelta(days=1)
     seconds, result = timed(screening.rescreen, everyone=True, on=tomorrow)
     rows.append(("next day (incremental, ageing)", seconds, result, scan))
+    write_floor = []
     for i in range(args.repeat):
         changed = change_slice(args.change, i + 1)
         scan = count_scan()
-        seconds, result = timed(screening.rescreen, everyone=True, on=tomorrow)
+        clock = WriteClock()
+        with connection.execute_wrapper(clock):
+            seconds, result = timed(screening.rescreen, everyone=True, on=tomorrow)
         rows.append((f"change {changed:,} ({args.change:.0%}, incremental)", seconds, result, scan))
+        write_floor.append((clock.seconds, scan))
 
     sample = list(Person.objects.order_by("id").values_list("id", flat=True)[: args.sample])
     with transaction.atomic():
@@ -201,6 +222,12 @@ def main():
                 f"| {label} | {seconds:.2f} | {result.changed:,} | {result.gained}/{result.lost}/{result.updated}"
                 f" | {result.tasks:,} | {scan_s:.3f} | {seconds / scan_s:.1f} |"
             )
+    print()
+    for write_s, scan_s in write_floor:
+        print(
+            f"of a {args.change:.0%} change run, SQL writes alone (decisions, tasks + history, states, marks):"
+            f" {write_s:.2f} s = {write_s / scan_s:.1f} x scan"
+        )
     change_runs = [r for r in rows if r[0].startswith("change")]
     best = min(change_runs, key=lambda r: r[1])
     set_per_person = best[1] / persons

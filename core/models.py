@@ -186,7 +186,9 @@ class Task(models.Model):
     completion_note = models.TextField(_("办理说明"), blank=True)
 
     objects = TaskQuerySet.as_manager()
-    history = HistoricalRecords()
+    # History is read per task (by id); indexes on its copies of the foreign keys and the dedupe
+    # key were only ever written (a screening run writes thousands of task history rows).
+    history = HistoricalRecords(no_db_index=["assignee", "completed_by", "household", "person", "dedupe_key"])
 
     class Meta:
         verbose_name = _("待办事项")
