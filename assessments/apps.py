@@ -7,9 +7,13 @@ class AssessmentsConfig(AppConfig):
     verbose_name = _("分类筛查")
 
     def ready(self):
+        from django.db.models.signals import post_migrate, pre_migrate
+
         from households.hooks import on_households_changed
 
-        from . import rules, tasks
+        from . import marks, rules, tasks
 
         rules.register_parameters()
         on_households_changed(tasks.on_households_changed)
+        pre_migrate.connect(marks.before_migrate, sender=self, dispatch_uid="assessments-marks-off")
+        post_migrate.connect(marks.after_migrate, sender=self, dispatch_uid="assessments-marks-on")

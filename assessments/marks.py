@@ -66,6 +66,7 @@ WATCHED = (
         "assessments_vagrantrecord",
         ("person_id", "status", "cannot_afford", "no_relatives", "not_on_assistance", "begging"),
         f"SELECT p.household_id AS h FROM {{x}} x JOIN {PERSON} p ON p.id = x.person_id",
+        on_delete=True,
     ),
 )
 
@@ -98,9 +99,12 @@ def postgresql_sql(watches=WATCHED) -> tuple[list[str], list[str]]:
             events["delete"] = ("OLD TABLE AS old_rows", _insert(w.households.format(x="old_rows")))
         for event, (referencing, body) in events.items():
             name = _name(w, event)
+            # EXECUTE: planned on each call. A static statement is planned once per session with
+            # the first call's transition-table size; after a 0-row UPDATE that plan was a nested
+            # loop, and a later 8,000-row UPDATE in the same session took 8 s instead of 0.03 s.
             create.append(
                 f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-                f"BEGIN {body}; RETURN NULL; END $$"
+                f"BEGIN EXECUTE $sql${body}$sql$; RETURN NULL; END $$"
             )
             create.append(f"DROP TRIGGER IF EXISTS {name} ON {w.table}")
             create.append(
@@ -153,10 +157,35 @@ def _statements(vendor: str) -> tuple[list[str], list[str]]:
     raise NotImplementedError(f"screening change marks need triggers for {vendor}")
 
 
-def install(apps, schema_editor) -> None:
-    """Migration step (idempotent): create or replace the triggers."""
-    for statement in _statements(schema_editor.connection.vendor)[0]:
-        schema_editor.execute(statement, params=None)
+def _tables_exist(connection) -> bool:
+    tables = set(connection.introspection.table_names())
+    return MARK in tables and all(w.table in tables for w in WATCHED)
+
+
+def _run(connection, statements: list[str]) -> None:
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+
+
+def before_migrate(sender, using="default", plan=None, **kwargs) -> None:
+    """pre_migrate: take the triggers off while migrations run. On SQLite a table rebuild (any
+    AlterField) would fail on, or silently drop, triggers that name the rebuilt table; on
+    PostgreSQL a renamed or dropped column would break every write to the table."""
+    from django.db import connections
+
+    connection = connections[using]
+    if plan and connection.vendor in ("postgresql", "sqlite") and _tables_exist(connection):
+        _run(connection, _statements(connection.vendor)[1])
+
+
+def after_migrate(sender, using="default", **kwargs) -> None:
+    """post_migrate: put the (current) triggers back, whatever the migrations changed."""
+    from django.db import connections
+
+    connection = connections[using]
+    if connection.vendor in ("postgresql", "sqlite") and _tables_exist(connection):
+        _run(connection, _statements(connection.vendor)[0])
 
 
 def uninstall(apps, schema_editor) -> None:

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -869,8 +868,31 @@ def calendar_households(since: dt.date, params: rules.Params) -> set[int]:
     return households
 
 
-def marked_households(upto: int) -> set[int]:
-    return set(ScreeningMark.objects.filter(id__lte=upto).values_list("household_id", flat=True).distinct())
+def read_marks() -> tuple[list[int], set[int]]:
+    """(mark ids, household ids) of the marks committed so far.
+
+    The sweep later deletes exactly these ids: a mark's id comes from a sequence when its row is
+    written, not when its transaction commits, so "every id up to the highest seen" could delete
+    a mark a longer transaction committed meanwhile, unseen.
+    """
+    ids, households = [], set()
+    for mark_id, household_id in ScreeningMark.objects.values_list("id", "household_id").iterator(
+        chunk_size=20000
+    ):
+        ids.append(mark_id)
+        households.add(household_id)
+    return ids, households
+
+
+def delete_marks(ids: list[int]) -> None:
+    for start in range(0, len(ids), 50000):
+        chunk = ids[start : start + 50000]
+        where, args = _id_list("id", chunk)
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {ScreeningMark._meta.db_table} WHERE {where}", args)
+
+
+SWEEP_LOCK = 0x5A53_5745  # "ZSWE": one sweep at a time (PostgreSQL advisory lock)
 
 
 def sweep(
@@ -882,28 +904,42 @@ def sweep(
     column, by any path) plus ``calendar_households`` since the last sweep's date. Full, when
     asked, on the first sweep, or after the rule set or the parameters changed: one set-based
     pass compares every person's facts with the stored state. Either way only the households
-    found are evaluated whole and only the differences are written. The marks covered are
-    deleted at the end, in the same transaction as the sweep record; a failed sweep leaves them
-    for the next one.
+    found are evaluated whole and only the differences are written. The marks read at the start
+    are deleted at the end, in the same transaction as the sweep record; a failed sweep leaves
+    them for the next one, and marks committed meanwhile wait for the next sweep.
     """
+    if _is_postgres():
+        # A second sweep (the nightly one and an admin's "compare everyone now") waits for the first
+        # instead of evaluating and writing the same households at the same time.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [SWEEP_LOCK])
+        try:
+            return _sweep(params, full=full, force=force, progress=progress, batch_size=batch_size)
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [SWEEP_LOCK])
+    return _sweep(params, full=full, force=force, progress=progress, batch_size=batch_size)
+
+
+def _sweep(params: rules.Params, *, full: bool, force: bool, progress, batch_size: int) -> Result:
     started = time.perf_counter()
-    upto = ScreeningMark.objects.aggregate(top=Max("id"))["top"] or 0
+    mark_ids, marked = read_marks()
     last = ScreeningSweep.objects.order_by("-finished_at", "-id").first()
     reason = _("按要求全量核对") if full or force else full_sweep_reason(last, params)
     if reason:
         households = changed_households(params, Scope("all"))
     else:
-        households = marked_households(upto) | calendar_households(last.on, params)
+        households = marked | calendar_households(last.on, params)
     result = _rescreen_households(households, params, force=force, progress=progress, batch_size=batch_size)
     with transaction.atomic():
-        ScreeningMark.objects.filter(id__lte=upto).delete()
+        delete_marks(mark_ids)
         ScreeningSweep.objects.create(
             on=params.on,
             mode=ScreeningSweep.Mode.FULL if reason else ScreeningSweep.Mode.INCREMENTAL,
             reason=reason[:100],
             rule_version=rules.RULE_VERSION,
             params_version=params.version,
-            marks_upto=upto,
+            marks_upto=max(mark_ids, default=0),
             households=len(households),
             changed=result.changed,
             seconds=round(time.perf_counter() - started, 3),

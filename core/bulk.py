@@ -10,7 +10,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable
 
-from django.db import connection
+from django.db import connection, models
 
 _TYPES = {
     "AutoField": "integer",
@@ -26,7 +26,16 @@ _TYPES = {
     "DateField": "date",
     "DateTimeField": "timestamptz",
     "FloatField": "double precision",
+    "DecimalField": "numeric",
+    "UUIDField": "uuid",
+    "TimeField": "time",
+    "DurationField": "interval",
     "JSONField": "jsonb",
+    "CharField": "text",
+    "TextField": "text",
+    "SlugField": "text",
+    "EmailField": "text",
+    "URLField": "text",
 }
 
 
@@ -74,6 +83,11 @@ def insert(model, objects: list, *, skip_conflicts: bool = False, history_date=N
     quote = connection.ops.quote_name
     meta = model._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
+    for f in fields:
+        if getattr(f, "generated", False) or getattr(f, "db_default", None) is not models.NOT_PROVIDED:
+            raise NotImplementedError(f"core.bulk cannot write {f} (database-computed value)")
+        if f.get_internal_type() == "JSONField" and f.encoder is not None:
+            raise NotImplementedError(f"core.bulk cannot write {f} (custom JSON encoder)")
     columns, casts, params = [], [], []
     for f in fields:
         values = [f.pre_save(obj, add=True) for obj in objects]

@@ -316,3 +316,160 @@ def test_sweep_api_for_admins_only(client, admin_user, huayuan, django_capture_o
     listing = client.get("/api/screening-sweeps/").json()
     assert [r["mode"] for r in listing["results"]] == ["full"]
     assert listing["results"][0]["changed"] == 1 and listing["results"][0]["mode_display"] == "全量核对"
+
+
+# --- review findings: deletes, out-of-order commits, migrations, a stricter oracle ----------------
+
+
+def _triggers() -> set[str]:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'zs_mark_%%'")
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'zs_mark_%%'")
+        return {r[0] for r in cursor.fetchall()}
+
+
+def _stale_people(day) -> set[int]:
+    """Everyone whose stored state differs from a fresh evaluation of every household."""
+    params = rules.Params.load(day)
+    households = set(Household.objects.values_list("id", flat=True))
+    return {r[0] for r in screening.changed_signatures(params, households)}
+
+
+def _open_vagrant(person):
+    return VagrantRecord.objects.create(
+        source="outreach",
+        found_on=ON,
+        found_place="岐江桥",
+        town=person.household.town,
+        community=person.household.community,
+        person=person,
+        cannot_afford=True,
+        no_relatives=True,
+        not_on_assistance=True,
+        begging=True,
+    )
+
+
+def test_every_watched_table_has_its_triggers_after_migrate():
+    expected = {marks._name(w, e) for w in marks.WATCHED for e in ("insert", "update")}
+    expected |= {marks._name(w, "delete") for w in marks.WATCHED if w.on_delete}
+    assert _triggers() == expected
+
+
+def test_deleting_a_vagrant_record_reaches_the_incremental_sweep(rescreen):
+    person = make_person(age=40)
+    record = _open_vagrant(person)
+    rescreen()
+    assert groups_of(person) == {"vagrant": ""}
+    VagrantRecord.objects.filter(pk=record.pk).delete()
+    rescreen()
+    assert groups_of(person) == {}
+
+
+def test_randomised_incremental_sweeps_match_a_fresh_evaluation(rescreen):
+    rng = random.Random(7)
+    people = [
+        make_person(
+            age=rng.choice((9, 15, 17, 45, 59, 62, 79, 81)),
+            male=rng.random() < 0.5,
+            employment=rng.choice(("", "unemployed")),
+            living_arrangement=rng.choice(("", "alone")),
+        )
+        for _ in range(30)
+    ]
+    for person in people[:10]:  # two-person households: the household-level low-income bit matters
+        make_person(age=rng.choice((8, 70, 85)), household=person.household, living_arrangement="alone")
+    rescreen()
+    day = ON
+    for _round in range(4):
+        for person in rng.sample(people, 4):
+            AssistanceStatusFactory(
+                person=person,
+                kind=hc.AssistanceKind.DIBAO,
+                start_date=day + dt.timedelta(days=rng.choice((0, 5, 40))),
+            )
+        statuses = list(AssistanceStatus.objects.all())
+        for status in rng.sample(statuses, min(3, len(statuses))):
+            AssistanceStatus.objects.filter(pk=status.pk).update(
+                end_date=max(status.start_date or day, day) + dt.timedelta(days=rng.choice((1, 20)))
+            )
+        mover, target = rng.sample(people, 2)
+        Person.objects.filter(pk=mover.pk).update(household_id=target.household_id)
+        Person.objects.filter(pk=rng.choice(people).pk).update(status=hc.PersonStatus.DECEASED)
+        vagrant = _open_vagrant(rng.choice(people))
+        day += dt.timedelta(days=rng.choice((1, 30, 200)))
+        rescreen(on=day)
+        assert _stale_people(day) == set()
+        VagrantRecord.objects.filter(pk=vagrant.pk).delete()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="two connections")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_mark_committed_out_of_sequence_order_is_not_lost(rescreen, monkeypatch):
+    import psycopg
+
+    person = make_person(age=85)
+    rescreen()
+    assert groups_of(person) == {}
+    settings_ = connection.settings_dict
+    other = psycopg.connect(
+        dbname=settings_["NAME"],
+        user=settings_["USER"],
+        host=settings_["HOST"],
+        port=settings_["PORT"] or 5432,
+    )
+    try:
+        # A long transaction (an import) writes mark N and has not committed; a quick edit
+        # commits mark N+1; the import commits while the sweep runs.
+        other.execute("UPDATE households_person SET living_arrangement = 'alone' WHERE id = %s", [person.pk])
+        make_person(age=40)
+        original = screening._rescreen_households
+
+        def import_commits_meanwhile(*args, **kwargs):
+            result = original(*args, **kwargs)
+            other.commit()
+            return result
+
+        monkeypatch.setattr(screening, "_rescreen_households", import_commits_meanwhile)
+        rescreen()
+        monkeypatch.undo()
+        rescreen()
+        assert groups_of(person) == {"elderly": "high_risk"}
+    finally:
+        other.close()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_triggers_are_off_while_migrations_run_and_back_after():
+    """A later migration that rebuilds a watched table (SQLite AlterField) must neither fail on
+    nor silently drop the triggers."""
+    import copy
+
+    from django.apps import apps
+
+    config = apps.get_app_config("assessments")
+    marks.before_migrate(config, using="default", plan=[("a migration", False)])
+    assert _triggers() == set()
+    old = Household._meta.get_field("housing")
+    new = copy.deepcopy(old)
+    new.max_length = old.max_length + 1
+    with connection.schema_editor() as editor:
+        editor.alter_field(Household, old, new)
+    try:
+        marks.after_migrate(config, using="default")
+        test_every_watched_table_has_its_triggers_after_migrate()
+        person = make_person(age=40)
+        clear_marks()
+        Household.objects.filter(pk=person.household_id).update(housing="none")
+        assert marked() == {person.household_id}
+    finally:
+        with connection.schema_editor() as editor:
+            editor.alter_field(Household, new, old)
+        marks.after_migrate(config, using="default")
+
+
+def test_a_migrate_with_nothing_to_do_keeps_the_triggers():
+    call_command("migrate", verbosity=0)
+    test_every_watched_table_has_its_triggers_after_migrate()
