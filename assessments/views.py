@@ -39,7 +39,7 @@ from .forms import (
     TaskCompleteForm,
     VagrantForm,
 )
-from .models import Alert, GroupDecision, Override, ScreeningSweep, VagrantRecord
+from .models import Alert, GroupDecision, Override, ScreeningMark, ScreeningSweep, VagrantRecord
 from .tasks import enqueue_rescreen
 from .warning_import import import_alerts
 
@@ -115,6 +115,10 @@ class SweepListView(CityAdminOnlyMixin, ListView):
     template_name = "assessments/sweep_list.html"
     paginate_by = 30
     ordering = ["-finished_at", "-id"]
+
+    def get_context_data(self, **kwargs):
+        # Changes waiting for the next sweep: a count that only grows means sweeps are failing.
+        return super().get_context_data(pending_marks=ScreeningMark.objects.count(), **kwargs)
 
 
 class SweepRunView(CityAdminOnlyMixin, View):

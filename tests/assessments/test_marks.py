@@ -292,6 +292,7 @@ def test_sweep_list_and_run_for_admins_only(client, admin_user, huayuan, django_
     client.force_login(admin_user)
     empty = client.get(reverse("assessments:sweep-list")).content.decode()
     assert "还没有全员筛查记录" in empty
+    assert f"待下次筛查核对的变更标记：{ScreeningMark.objects.count()} 条" in empty
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("assessments:sweep-run"))
     job = Job.objects.get()
