@@ -15,6 +15,8 @@ signature reads: ``tests/assessments/test_marks.py`` checks it against ``screeni
 from dataclasses import dataclass
 from functools import partial
 
+from .rules import Facts
+
 PERSON = "households_person"
 MARK = "assessments_screeningmark"
 
@@ -31,24 +33,7 @@ class Watch:
 WATCHED = (
     Watch(
         PERSON,
-        (
-            "household_id",
-            "status",
-            "sex",
-            "birth_date",
-            "disability_category",
-            "disability_grade",
-            "serious_illness",
-            "care_level",
-            "labor_capacity",
-            "employment",
-            "school_stage",
-            "living_arrangement",
-            "special_family",
-            "father_situation",
-            "mother_situation",
-            "guardianship",
-        ),
+        ("household_id", "status", "sex", "birth_date", *Facts.PERSON_FIELDS),
         "SELECT x.household_id AS h FROM {x} x",
     ),
     Watch(

@@ -420,6 +420,11 @@ class Issue:
     message: str
 
 
+def _unknown(field: str, message: str, value) -> Issue:
+    """An "unknown_value" issue; ``message`` is a translated template with %(value)s."""
+    return Issue("unknown_value", field, message % {"value": value})
+
+
 class Places:
     """Towns and communities, loaded once per import, matched by name with or without suffix."""
 
@@ -729,13 +734,7 @@ class RowNormalizer:
                 elif token.startswith("特困") and token[2:] in TEKUN_DETAILS:
                     kind, detail = c.AssistanceKind.TEKUN, TEKUN_DETAILS[token[2:]]
             if kind is None:
-                errors.append(
-                    Issue(
-                        "unknown_value",
-                        "assistance",
-                        _("救助类型“%(value)s”不是可接受的值") % {"value": token},
-                    )
-                )
+                errors.append(_unknown("assistance", _("救助类型“%(value)s”不是可接受的值"), token))
             elif kind not in seen:
                 seen.add(kind)
                 kinds.append((str(kind), detail))
@@ -744,35 +743,21 @@ class RowNormalizer:
     def _parse_disability_category(self, value, errors):
         found = DISABILITY_CATEGORIES.get(_key(value).removesuffix("残疾"))
         if found is None:
-            errors.append(
-                Issue(
-                    "unknown_value",
-                    "disability_category",
-                    _("残疾类别“%(value)s”不是可接受的值") % {"value": value},
-                )
-            )
+            errors.append(_unknown("disability_category", _("残疾类别“%(value)s”不是可接受的值"), value))
         return found
 
     def _parse_disability_grade(self, value, errors):
         match = _GRADE.match(_key(value))
         if match:
             return GRADES[match[1]]
-        errors.append(
-            Issue(
-                "unknown_value", "disability_grade", _("残疾等级“%(value)s”不是可接受的值") % {"value": value}
-            )
-        )
+        errors.append(_unknown("disability_grade", _("残疾等级“%(value)s”不是可接受的值"), value))
         return None
 
     def _parse_special_family(self, value, errors):
         found = YES_NO.get(_key(value).upper())
         if found is None:
             errors.append(
-                Issue(
-                    "unknown_value",
-                    "special_family",
-                    _("计生特殊家庭应填“是”或“否”，而不是“%(value)s”") % {"value": value},
-                )
+                _unknown("special_family", _("计生特殊家庭应填“是”或“否”，而不是“%(value)s”"), value)
             )
         return found
 
@@ -784,18 +769,14 @@ class RowNormalizer:
         match = _DANGEROUS.match(_key(value))
         if match and "危" in value:
             return c.Housing.DANGEROUS, match[1].upper()
-        errors.append(
-            Issue("unknown_value", "housing", _("住房情况“%(value)s”不是可接受的值") % {"value": value})
-        )
+        errors.append(_unknown("housing", _("住房情况“%(value)s”不是可接受的值"), value))
         return None, None
 
     def _parse_household_size(self, value, errors):
         match = _INT.match(_key(value))
         if match and 0 < int(match[1]) < 100:
             return int(match[1])
-        errors.append(
-            Issue("unknown_value", "household_size", _("家庭人口数“%(value)s”应为整数") % {"value": value})
-        )
+        errors.append(_unknown("household_size", _("家庭人口数“%(value)s”应为整数"), value))
         return None
 
     def _parse_income(self, value, errors):
@@ -805,13 +786,7 @@ class RowNormalizer:
                 raise InvalidOperation
             return income.quantize(Decimal("0.01"))
         except (InvalidOperation, ValueError):
-            errors.append(
-                Issue(
-                    "unknown_value",
-                    "income_per_capita",
-                    _("月人均收入“%(value)s”应为不小于0的数字") % {"value": value},
-                )
-            )
+            errors.append(_unknown("income_per_capita", _("月人均收入“%(value)s”应为不小于0的数字"), value))
             return None
 
     def _parse_parents(self, value, errors):
@@ -1075,11 +1050,10 @@ class RowNormalizer:
             state = PARENT_STATES.get(rest) or PARENT_STATES.get("被" + rest)
             if who is None or state is None:
                 errors.append(
-                    Issue(
-                        "unknown_value",
+                    _unknown(
                         "parent_situation",
-                        _("父母情况“%(value)s”无法识别，应写成“父亲死亡、母亲服刑”这样的形式")
-                        % {"value": part},
+                        _("父母情况“%(value)s”无法识别，应写成“父亲死亡、母亲服刑”这样的形式"),
+                        part,
                     )
                 )
                 continue

@@ -21,6 +21,20 @@ from .conftest import ON, groups_of, make_person
 pytestmark = pytest.mark.django_db
 
 
+def _open_vagrant(person, **flags):
+    """An open relief record linked to ``person``, eligible unless ``flags`` say otherwise."""
+    eligible = dict(cannot_afford=True, no_relatives=True, not_on_assistance=True, begging=True)
+    return VagrantRecord.objects.create(
+        source="outreach",
+        found_on=ON,
+        found_place="岐江桥",
+        town=person.household.town,
+        community=person.household.community,
+        person=person,
+        **{**eligible, **flags},
+    )
+
+
 def marked() -> set[int]:
     return set(ScreeningMark.objects.values_list("household_id", flat=True))
 
@@ -84,14 +98,7 @@ def test_household_status_and_vagrant_changes_mark_the_household():
     AssistanceStatus.objects.filter(pk=status.pk).update(end_date=ON)
     assert marked() == {person.household_id}
     clear_marks()
-    record = VagrantRecord.objects.create(
-        source="outreach",
-        found_on=ON,
-        found_place="岐江桥",
-        town=person.household.town,
-        community=person.household.community,
-        person=person,
-    )
+    record = _open_vagrant(person, begging=False)
     assert marked() == {person.household_id}
     clear_marks()
     VagrantRecord.objects.filter(pk=record.pk).update(begging=True)
@@ -336,21 +343,6 @@ def _stale_people(day) -> set[int]:
     params = rules.Params.load(day)
     households = set(Household.objects.values_list("id", flat=True))
     return {r[0] for r in screening.changed_signatures(params, households)}
-
-
-def _open_vagrant(person):
-    return VagrantRecord.objects.create(
-        source="outreach",
-        found_on=ON,
-        found_place="岐江桥",
-        town=person.household.town,
-        community=person.household.community,
-        person=person,
-        cannot_afford=True,
-        no_relatives=True,
-        not_on_assistance=True,
-        begging=True,
-    )
 
 
 def test_every_watched_table_has_its_triggers_after_migrate():
