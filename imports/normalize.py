@@ -569,21 +569,6 @@ class RowNormalizer:
             return None
         return cells[index]
 
-    def _choice(self, txt, key, mapping, errors) -> str | None:
-        value = txt.get(key, "")
-        if not value:
-            return None
-        found = mapping.get(_key(value))
-        if found is None:
-            errors.append(
-                Issue(
-                    "unknown_value",
-                    key,
-                    _("%(label)s“%(value)s”不是可接受的值") % {"label": self._label[key], "value": value},
-                )
-            )
-        return found
-
     def _plain_id(self, value: str) -> idnumber.IdNumber | None:
         """The common case (18 plain characters, valid) without core.idnumber.parse's normalising;
         anything else, valid or not, goes through parse(), which also words the error."""
