@@ -14,17 +14,9 @@ import io
 import os
 from collections.abc import Iterator
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 
-# Up to this size an .xlsx is read by calamine (fast, but it holds the whole sheet: about 15 MB of
-# memory per MB of file, bench/bench_import.py); above it openpyxl streams it in flat memory.
-CALAMINE_MAX_BYTES = 16 * 1024 * 1024
-
-
-def calamine_max_bytes() -> int:
-    return int(getattr(settings, "IMPORT_CALAMINE_MAX_BYTES", CALAMINE_MAX_BYTES))
-
+from . import xlsx
 
 SAMPLE_BYTES = 256 * 1024
 ALLOWED_EXTENSIONS = (".xlsx", ".xls", ".csv", ".txt")
@@ -172,7 +164,7 @@ class CsvReader(RosterReader):
 
 
 class CalamineReader(RosterReader):
-    """xls and (smaller) xlsx via python-calamine: fast; the sheet is held in memory."""
+    """xls via python-calamine: fast; the sheet is held in memory (old .xls files are small)."""
 
     def __init__(self, path: str, kind: str):
         super().__init__(path)
@@ -200,31 +192,26 @@ class CalamineReader(RosterReader):
         return min(1.0, self._done / self._height) if self._height else 0.0
 
 
-class OpenpyxlReader(RosterReader):
-    """xlsx streamed by openpyxl in read-only mode: memory stays flat whatever the file size."""
+class XlsxReader(RosterReader):
+    """xlsx streamed by imports/xlsx.py: memory stays flat whatever the file size (only the shared
+    strings are held, compactly)."""
 
     kind = "xlsx"
 
     def __init__(self, path: str):
         super().__init__(path)
-        self._done = 0
-        self._height = 0
         self._workbook = None
+        self._sheet = None
 
     def rows(self):
-        import openpyxl
-
         try:
-            self._workbook = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
-            sheet = self._workbook.worksheets[0]
-        except Exception as error:  # noqa: BLE001 - zip, xml and openpyxl errors alike
+            self._workbook = xlsx.Workbook(self.path)
+            self._sheet = self._workbook.sheet()
+            yield from self._sheet.rows()
+        except xlsx.XlsxError as error:
             raise FormatError(
                 "decode_error", _("无法读取 Excel 文件：%(error)s") % {"error": str(error)[:200]}
             ) from error
-        self._height = sheet.max_row or 0
-        for index, cells in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
-            self._done = index
-            yield index, list(cells)
 
     def close(self):
         if self._workbook is not None:
@@ -233,7 +220,7 @@ class OpenpyxlReader(RosterReader):
 
     @property
     def progress(self) -> float:
-        return min(1.0, self._done / self._height) if self._height else 0.0
+        return self._sheet.progress if self._sheet is not None else 0.0
 
 
 def open_roster(path: str, name: str = "") -> RosterReader:
@@ -249,9 +236,7 @@ def open_roster(path: str, name: str = "") -> RosterReader:
     if not head:
         raise FormatError("no_header", _("文件是空的。"))
     if head.startswith(XLSX_MAGIC):
-        if os.path.getsize(path) <= calamine_max_bytes():
-            return CalamineReader(path, "xlsx")
-        return OpenpyxlReader(path)
+        return XlsxReader(path)
     if head.startswith(XLS_MAGIC):
         return CalamineReader(path, "xls")
     sample = head.lstrip(codecs.BOM_UTF8).lstrip()

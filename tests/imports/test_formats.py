@@ -6,7 +6,7 @@ import pytest
 
 from households import choices as c
 from imports import normalize as n
-from imports.formats import CalamineReader, CsvReader, FormatError, OpenpyxlReader, open_roster
+from imports.formats import CalamineReader, CsvReader, FormatError, XlsxReader, open_roster
 
 from .conftest import HEADER, errors, make_id, person, run, warnings, write_csv, write_xls, write_xlsx
 
@@ -66,17 +66,17 @@ def test_unsupported_extension_and_html_disguised_as_xls(tmp_path):
     assert summary is None and batch.error_code == "unsupported_format"
 
 
-def test_reader_is_chosen_by_content_not_name(tmp_path, settings):
+def test_reader_is_chosen_by_content_not_name(tmp_path):
     csv_named_xls = write_csv(tmp_path / "really_csv.xls", [person()])
     assert isinstance(open_roster(str(csv_named_xls)), CsvReader)
     xlsx = write_xlsx(tmp_path / "a.xlsx", [person()])
-    assert isinstance(open_roster(str(xlsx)), CalamineReader)
-    settings.IMPORT_CALAMINE_MAX_BYTES = 0  # large files stream through openpyxl
     reader = open_roster(str(xlsx))
-    assert isinstance(reader, OpenpyxlReader)
+    assert isinstance(reader, XlsxReader)  # every .xlsx streams, whatever its size
     with reader:
         rows = list(reader.rows())
     assert rows[1][1][1] == "陈大文"
+    xls = write_xls(tmp_path / "old.xls", [person()])
+    assert isinstance(open_roster(str(xls)), CalamineReader)
 
 
 def test_title_rows_totals_and_blank_rows_keep_spreadsheet_row_numbers(tmp_path):
@@ -266,9 +266,7 @@ def test_fast_id_path_agrees_with_core_parse():
         assert norm._plain_id(wrong) is None
 
 
-@pytest.mark.parametrize("calamine", [True, False], ids=["calamine", "openpyxl"])
-def test_both_xlsx_readers_give_the_same_result(tmp_path, settings, calamine):
-    settings.IMPORT_CALAMINE_MAX_BYTES = 10**9 if calamine else 0
+def test_xlsx_numbers_dates_title_and_totals_give_the_expected_result(tmp_path):
     people = [person(认定日期=""), person(认定日期=""), person(), person(公民身份号码="")]
     path = write_xlsx(
         tmp_path / "x.xlsx",
