@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 from .env import env_bool, env_int, env_list, env_str
 
@@ -99,13 +100,15 @@ TEMPLATES = [
     }
 ]
 
-DATABASES = {
-    "default": dj_database_url.config(
-        env="DATABASE_URL",
-        default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0),
-    )
-}
+# Unset or empty (a blank line in a compose file): the embedded SQLite database.
+_DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
+try:
+    _DATABASE = dj_database_url.parse(_DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0))
+except ValueError as error:
+    raise ImproperlyConfigured(f"DATABASE_URL is not a database URL Django can use: {error}") from None
+if not _DATABASE.get("ENGINE"):
+    raise ImproperlyConfigured(f"DATABASE_URL names no database engine: {_DATABASE_URL!r}")
+DATABASES = {"default": _DATABASE}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while the worker writes.
     DATABASES["default"]["OPTIONS"] = {
