@@ -10,13 +10,18 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def engine_for(database_url: str | None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    if database_url is not None:
-        env["DATABASE_URL"] = database_url
+def setting(expression: str, **variables: str | None) -> subprocess.CompletedProcess:
+    """Evaluate ``expression`` on django.conf.settings in a fresh process with ``variables`` set
+    (None: unset)."""
+    env = {k: v for k, v in os.environ.items() if k not in variables}
+    env.update({k: v for k, v in variables.items() if v is not None})
     env["DJANGO_SETTINGS_MODULE"] = "zhongshan_care.settings"
-    code = "from django.conf import settings; print(settings.DATABASES['default']['ENGINE'])"
+    code = f"from django.conf import settings; print({expression})"
     return subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True)
+
+
+def engine_for(database_url: str | None) -> subprocess.CompletedProcess:
+    return setting("settings.DATABASES['default']['ENGINE']", DATABASE_URL=database_url)
 
 
 @pytest.mark.parametrize("value", [None, "", "   "])
@@ -35,3 +40,9 @@ def test_an_unusable_database_url_is_a_clear_configuration_error():
     result = engine_for("foo://somewhere")
     assert result.returncode != 0
     assert "ImproperlyConfigured: DATABASE_URL is not a database URL Django can use" in result.stderr
+
+
+@pytest.mark.parametrize("value", [None, ""])
+def test_unset_or_empty_broker_means_the_filesystem_transport(value):
+    result = setting("settings.CELERY_BROKER_URL", CELERY_BROKER_URL=value)
+    assert result.stdout.strip() == "filesystem://", result.stderr
