@@ -362,20 +362,7 @@ class Facts:
     town_id: int | None = None
     community_id: int | None = None
 
-    PERSON_FIELDS = (
-        "disability_category",
-        "disability_grade",
-        "serious_illness",
-        "care_level",
-        "labor_capacity",
-        "employment",
-        "school_stage",
-        "living_arrangement",
-        "special_family",
-        "father_situation",
-        "mother_situation",
-        "guardianship",
-    )
+    PERSON_FIELDS = hc.CIRCUMSTANCE_FIELDS
 
     def age(self, on: dt.date) -> int:
         return age_on(self.birth_date, on)

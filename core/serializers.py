@@ -1,5 +1,17 @@
+from contextlib import contextmanager
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
+
+
+@contextmanager
+def service_errors():
+    """Around a service call from the API: its Django ValidationError becomes DRF's (a 400 with
+    the same field errors the forms show)."""
+    try:
+        yield
+    except DjangoValidationError as error:
+        raise as_drf_error(error) from None
 
 
 def as_drf_error(error: DjangoValidationError) -> serializers.ValidationError:

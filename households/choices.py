@@ -194,3 +194,21 @@ class AssistanceSource(models.TextChoices):
     LOW_INCOME_MONITORING = "low_income_monitoring", _("广东省低收入人口动态监测管理系统")
     SMART_CIVIL = "smart_civil_affairs", _("中山市智慧民政")
     MANUAL = "manual", _("人工录入")
+
+
+# A person's circumstances: the registry fields staff and rosters record and the screening rules
+# read (households.services, imports.pipeline and assessments.rules all take this one list).
+CIRCUMSTANCE_FIELDS = (
+    "disability_category",
+    "disability_grade",
+    "serious_illness",
+    "care_level",
+    "labor_capacity",
+    "employment",
+    "school_stage",
+    "living_arrangement",
+    "special_family",
+    "father_situation",
+    "mother_situation",
+    "guardianship",
+)

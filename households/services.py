@@ -13,22 +13,7 @@ from . import choices as c
 from .hooks import households_changed
 from .models import AssistanceStatus, Household, Person
 
-PERSON_FIELDS = [
-    "name",
-    "relation",
-    "disability_category",
-    "disability_grade",
-    "serious_illness",
-    "care_level",
-    "labor_capacity",
-    "employment",
-    "school_stage",
-    "living_arrangement",
-    "special_family",
-    "father_situation",
-    "mother_situation",
-    "guardianship",
-]
+PERSON_FIELDS = ["name", "relation", *c.CIRCUMSTANCE_FIELDS]
 HOUSEHOLD_FIELDS = [
     "code",
     "community",

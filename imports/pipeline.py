@@ -92,23 +92,7 @@ STAGE_PLAN_COLUMNS = (
     "schanged",
 )
 # Person fields a roster may set: staged NULL means "keep what the registry holds".
-PERSON_FIELDS = [
-    "name",
-    "relation",
-    "phone_masked",
-    "disability_category",
-    "disability_grade",
-    "serious_illness",
-    "care_level",
-    "labor_capacity",
-    "employment",
-    "school_stage",
-    "living_arrangement",
-    "special_family",
-    "father_situation",
-    "mother_situation",
-    "guardianship",
-]
+PERSON_FIELDS = ["name", "relation", "phone_masked", *c.CIRCUMSTANCE_FIELDS]
 HOUSEHOLD_FIELDS = [  # (household column, staging column)
     ("community_id", "community_id"),
     ("address", "address"),
@@ -914,7 +898,7 @@ class Pipeline:
         )
 
         # Persons: new ones get their household through the household key.
-        optional = [f for f in PERSON_FIELDS[3:] if f not in ("disability_grade", "special_family")]
+        optional = [f for f in c.CIRCUMSTANCE_FIELDS if f not in ("disability_grade", "special_family")]
         insert_people = (
             "INSERT INTO households_person (household_id, name, name_initials, id_hash, id_encrypted, "
             "id_masked, id_tail, sex, birth_date, relation, phone_encrypted, phone_masked, disability_grade, "

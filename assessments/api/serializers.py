@@ -1,9 +1,8 @@
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from core.models import Task
-from core.serializers import ScopedPrimaryKeyRelatedField, as_drf_error
+from core.serializers import ScopedPrimaryKeyRelatedField, service_errors
 from households.models import Division, Person
 
 from .. import choices as c
@@ -69,10 +68,8 @@ class OverrideSerializer(serializers.ModelSerializer):
         ]
 
     def create(self, validated_data):
-        try:
+        with service_errors():
             return services.override_record(user=self.context["request"].user, **validated_data)
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from None
 
 
 class TaskSerializer(serializers.ModelSerializer):
@@ -145,10 +142,8 @@ class AlertSerializer(serializers.ModelSerializer):
         ]
 
     def create(self, validated_data):
-        try:
+        with service_errors():
             return services.alert_create(user=self.context["request"].user, **validated_data)
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from None
 
 
 class AlertVerifySerializer(serializers.Serializer):
@@ -205,12 +200,10 @@ class VagrantRecordSerializer(serializers.ModelSerializer):
     def _save(self, record, validated_data):
         id_number = validated_data.pop("id_number", None) or None
         user = self.context["request"].user
-        try:
+        with service_errors():
             if record is None:
                 return services.vagrant_create(user=user, data=validated_data, id_number=id_number)
             return services.vagrant_update(record=record, user=user, data=validated_data, id_number=id_number)
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from None
 
     def create(self, validated_data):
         return self._save(None, validated_data)

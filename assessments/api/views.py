@@ -1,4 +1,3 @@
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -9,7 +8,7 @@ from rest_framework.response import Response
 from core.api import ScopedModelViewSet, ScopedReadOnlyViewSet, ScopedViewSetMixin
 from core.drf import AdminOnly, IdCursorPagination
 from core.models import Task
-from core.serializers import as_drf_error
+from core.serializers import service_errors
 
 from .. import services
 from ..filtersets import (
@@ -29,13 +28,6 @@ class StaffOnlyApiMixin:
         super().initial(request, *args, **kwargs)
         if getattr(request.user, "is_volunteer", False):
             raise PermissionDenied
-
-
-def _call(fn, **kwargs):
-    try:
-        return fn(**kwargs)
-    except DjangoValidationError as error:
-        raise as_drf_error(error) from None
 
 
 class GroupDecisionViewSet(StaffOnlyApiMixin, ScopedReadOnlyViewSet):
@@ -65,7 +57,8 @@ class OverrideViewSet(
     @extend_schema(request=None, responses=s.OverrideSerializer)
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
-        override = _call(services.override_withdraw, override=self.get_object(), user=request.user)
+        with service_errors():
+            override = services.override_withdraw(override=self.get_object(), user=request.user)
         return Response(s.OverrideSerializer(override, context={"request": request}).data)
 
 
@@ -86,12 +79,10 @@ class TaskViewSet(StaffOnlyApiMixin, ScopedReadOnlyViewSet):
     def complete(self, request, pk=None):
         body = s.TaskCompleteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        task = _call(
-            services.task_complete,
-            task=self.get_object(),
-            user=request.user,
-            note=body.validated_data["note"],
-        )
+        with service_errors():
+            task = services.task_complete(
+                task=self.get_object(), user=request.user, note=body.validated_data["note"]
+            )
         return Response(s.TaskSerializer(task, context={"request": request}).data)
 
 
@@ -115,9 +106,8 @@ class AlertViewSet(
     def verify(self, request, pk=None):
         body = s.AlertVerifySerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        alert = _call(
-            services.alert_verify, alert=self.get_object(), user=request.user, **body.validated_data
-        )
+        with service_errors():
+            alert = services.alert_verify(alert=self.get_object(), user=request.user, **body.validated_data)
         return Response(s.AlertSerializer(alert, context={"request": request}).data)
 
     @extend_schema(request=s.AlertHandleSerializer, responses=s.AlertSerializer)
@@ -125,9 +115,8 @@ class AlertViewSet(
     def handle(self, request, pk=None):
         body = s.AlertHandleSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        alert = _call(
-            services.alert_handle, alert=self.get_object(), user=request.user, **body.validated_data
-        )
+        with service_errors():
+            alert = services.alert_handle(alert=self.get_object(), user=request.user, **body.validated_data)
         return Response(s.AlertSerializer(alert, context={"request": request}).data)
 
 

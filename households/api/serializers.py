@@ -1,9 +1,8 @@
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from core import idnumber
-from core.serializers import ScopedPrimaryKeyRelatedField, as_drf_error
+from core.serializers import ScopedPrimaryKeyRelatedField, service_errors
 from core.validators import is_valid_phone, normalize_phone
 
 from .. import choices as c
@@ -40,24 +39,20 @@ class AssistanceStatusSerializer(serializers.ModelSerializer):
         read_only_fields = ["source"]
 
     def create(self, validated_data):
-        try:
+        with service_errors():
             return services.status_add(
                 person=validated_data.pop("person"), user=self.context["request"].user, data=validated_data
             )
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from None
 
     def update(self, instance, validated_data):
         if set(validated_data) - {"end_date"}:
             raise serializers.ValidationError({"non_field_errors": [_("救助身份只能修改终止日期。")]})
         if validated_data.get("end_date") is None:
             raise serializers.ValidationError({"end_date": [_("请填写终止日期。")]})
-        try:
+        with service_errors():
             return services.status_end(
                 status=instance, user=self.context["request"].user, end_date=validated_data["end_date"]
             )
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from None
 
 
 class CurrentStatusSerializer(serializers.ModelSerializer):
@@ -136,7 +131,7 @@ class PersonSerializer(serializers.ModelSerializer):
         return attrs
 
     def create(self, validated_data):
-        try:
+        with service_errors():
             return services.person_create(
                 household=validated_data.pop("household"),
                 user=self.context["request"].user,
@@ -144,11 +139,9 @@ class PersonSerializer(serializers.ModelSerializer):
                 id_number=validated_data.pop("id_number"),
                 phone=validated_data.pop("phone", ""),
             )
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from None
 
     def update(self, instance, validated_data):
-        try:
+        with service_errors():
             return services.person_update(
                 person=instance,
                 user=self.context["request"].user,
@@ -157,8 +150,6 @@ class PersonSerializer(serializers.ModelSerializer):
                 phone=validated_data.pop("phone", None),
                 household=validated_data.pop("household", None),
             )
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from None
 
 
 class HouseholdSerializer(serializers.ModelSerializer):
@@ -198,18 +189,14 @@ class HouseholdSerializer(serializers.ModelSerializer):
         read_only_fields = ["status", "created_at", "updated_at"]
 
     def create(self, validated_data):
-        try:
+        with service_errors():
             return services.household_create(user=self.context["request"].user, data=validated_data)
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from None
 
     def update(self, instance, validated_data):
-        try:
+        with service_errors():
             return services.household_update(
                 household=instance, user=self.context["request"].user, data=validated_data
             )
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from None
 
 
 class HouseholdDetailSerializer(HouseholdSerializer):
