@@ -15,6 +15,7 @@ signature reads: ``tests/assessments/test_marks.py`` checks it against ``screeni
 from dataclasses import dataclass
 from functools import partial
 
+from .models import VagrantRecord
 from .rules import Facts
 
 PERSON = "households_person"
@@ -49,7 +50,7 @@ WATCHED = (
     ),
     Watch(
         "assessments_vagrantrecord",
-        ("person_id", "status", "cannot_afford", "no_relatives", "not_on_assistance", "begging"),
+        ("person_id", "status", *VagrantRecord.CRITERIA),
         f"SELECT p.household_id AS h FROM {{x}} x JOIN {PERSON} p ON p.id = x.person_id",
         on_delete=True,
     ),

@@ -278,6 +278,10 @@ class VagrantRecordQuerySet(models.QuerySet):
             return self.none()
         return self.filter(area_q(user, "", action))
 
+    def open_eligible(self):
+        """Open records meeting every criterion of the vagrant group (what screening reads)."""
+        return self.filter(status=c.VagrantStatus.OPEN, **dict.fromkeys(VagrantRecord.CRITERIA, True))
+
 
 class VagrantRecord(models.Model):
     """Relief-station or outreach intake of a person living by begging (no roster holds them)."""
@@ -359,10 +363,13 @@ class VagrantRecord(models.Model):
     def __str__(self):
         return self.name or str(_("无名氏"))
 
+    # The criteria of the vagrant group (domain.md section 2): all must hold.
+    CRITERIA = ("cannot_afford", "no_relatives", "not_on_assistance", "begging")
+
     @property
     def is_eligible(self) -> bool:
         """Meets every criterion of the vagrant group (domain.md section 2)."""
-        return self.cannot_afford and self.no_relatives and self.not_on_assistance and self.begging
+        return all(getattr(self, name) for name in self.CRITERIA)
 
     def clean(self):
         if self.community_id and self.community.level != "community":

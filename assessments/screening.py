@@ -212,7 +212,7 @@ def signature_sql(params: rules.Params, scope: Scope, *, household_level: bool =
         LEFT JOIN (
             SELECT DISTINCT person_id FROM {vagrant}
             WHERE person_id IS NOT NULL AND status = '{VagrantStatus.OPEN}'
-              AND cannot_afford AND no_relatives AND not_on_assistance AND begging
+              AND {" AND ".join(VagrantRecord.CRITERIA)}
         ) vr ON vr.person_id = p.id
         WHERE {person_where}
     """
@@ -363,14 +363,9 @@ def load_facts(person_ids: list[int], on: dt.date) -> dict[int, rules.Facts]:
                 household_kinds.setdefault(household_id, set()).add(kind)
             own_kinds.setdefault(person_id, set()).add(kind)
         places = dict(
-            VagrantRecord.objects.filter(
-                person_id__in=ids,
-                status=VagrantStatus.OPEN,
-                cannot_afford=True,
-                no_relatives=True,
-                not_on_assistance=True,
-                begging=True,
-            ).values_list("person_id", "found_place")
+            VagrantRecord.objects.open_eligible()
+            .filter(person_id__in=ids)
+            .values_list("person_id", "found_place")
         )
         for pid in ids:
             f = facts.get(pid)
