@@ -254,6 +254,20 @@ def child_floor(rows: int) -> dict:
     return {"seconds": seconds, "rows": rows, "rss_mb": _rss_mb(), "parts": parts, "history": history}
 
 
+RESOURCE_FIELDS = [
+    "household",
+    "name",
+    "name_initials",
+    "id_hash",
+    "id_encrypted",
+    "id_masked",
+    "id_tail",
+    "sex",
+    "birth_date",
+    "relation",
+]
+
+
 def child_import_export(n: int) -> dict:
     """The reference: a plain django-import-export ModelResource, one row at a time (with history)."""
     _django()
@@ -273,35 +287,11 @@ def child_import_export(n: int) -> dict:
         class Meta:
             model = Person
             import_id_fields = ["id_hash"]
-            fields = [
-                "household",
-                "name",
-                "name_initials",
-                "id_hash",
-                "id_encrypted",
-                "id_masked",
-                "id_tail",
-                "sex",
-                "birth_date",
-                "relation",
-            ]
+            fields = RESOURCE_FIELDS
             use_bulk = False
 
     started = time.perf_counter()
-    dataset = tablib.Dataset(
-        headers=[
-            "household",
-            "name",
-            "name_initials",
-            "id_hash",
-            "id_encrypted",
-            "id_masked",
-            "id_tail",
-            "sex",
-            "birth_date",
-            "relation",
-        ]
-    )
+    dataset = tablib.Dataset(headers=RESOURCE_FIELDS)
     for i, row in enumerate(people(n)):
         parsed = idnumber.parse(row[2])
         dataset.append(
