@@ -82,6 +82,8 @@ def history_entries(
             model = row.instance_type
             for name, old, new in _field_changes(row, previous):
                 label = model._meta.get_field(name).verbose_name
+                if name in privacy.ID_REBUILDING_FIELDS and not privacy.may_see_birth_date(user):
+                    label = _("年龄")
                 changes.append((label, _display(model, name, old, user), _display(model, name, new, user)))
         author = row.history_user
         entries.append(

@@ -1,7 +1,7 @@
 from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from drf_spectacular.utils import extend_schema
-from rest_framework import status, viewsets
+from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -122,6 +122,13 @@ class PersonViewSet(VisitViewMixin, ScopedModelViewSet):
 
     def scope_action(self):
         return VIEW if self.action == "reveal" else super().scope_action()
+
+    def get_permissions(self):
+        # Reveal is a POST that writes nothing but the log: read roles reach it, and it decides
+        # itself (core.privacy.may_reveal) after the object is found in the caller's area (404).
+        if self.action == "reveal":
+            return [permissions.IsAuthenticated()]
+        return super().get_permissions()
 
     @extend_schema(request=s.RevealSerializer, responses={200: dict})
     @action(detail=True, methods=["post"])
