@@ -99,7 +99,12 @@ def test_export_helpers_follow_the_same_rule(request, persona, header, cell):
 
 @pytest.mark.parametrize(
     ("persona", "id_number", "phone"),
-    [("admin_user", True, True), ("huayuan", True, True), ("manager", False, False), ("volunteer", False, True)],
+    [
+        ("admin_user", True, True),
+        ("huayuan", True, True),
+        ("manager", False, False),
+        ("volunteer", False, True),
+    ],
 )
 def test_who_may_reveal_what(request, persona, id_number, phone):
     user = request.getfixturevalue(persona)

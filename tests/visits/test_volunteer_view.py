@@ -194,7 +194,14 @@ def test_volunteer_api_returns_only_visit_fields(volunteer, household, visited):
     elder = next(p for p in persons if p["id"] == visited["elder"].pk)
     assert "特殊困难老年人" in elder["groups"] and elder["living_arrangement"] == "独居"
     text = str(detail) + str(persons)
-    for value in (*BIRTH_TEXTS, visited["elder"].id_masked, "987.65", "dibao", "special_family", "disability"):
+    for value in (
+        *BIRTH_TEXTS,
+        visited["elder"].id_masked,
+        "987.65",
+        "dibao",
+        "special_family",
+        "disability",
+    ):
         assert value not in text, value
 
 
