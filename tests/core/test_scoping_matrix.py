@@ -60,6 +60,8 @@ UNSCOPED_API = {"policy-parameter": "city-wide policy numbers (低保标准 ...)
 def inside(persona: str, model) -> tuple[str, ...]:
     if persona == "volunteer" and model is Division:
         return ()  # volunteers see households they visit, not the division tree
+    if persona == "volunteer" and model is AssistanceStatus:
+        return ()  # nor the assistance their households receive (issue 8: minimum necessary)
     return INSIDE[persona]
 
 
