@@ -86,6 +86,8 @@ def test_volunteer_on_a_phone_sees_readable_cards_and_calls(browser, live_server
     expect(page.locator('a[href="tel:13912345678"]')).to_be_visible()
     log = RevealLog.objects.get()
     assert (log.user.username, log.field) == ("volunteer", "phone")
+    assert page.locator('a[href="tel:13912345678"]').bounding_box()["height"] >= 44
+    page.screenshot(path="/tmp/volunteer-revealed-390.png")
 
     # The household page: the same minimum, no change log.
     page.locator(".visit-card").filter(has_text="欧阳秀英").get_by_role("link", name="查看这户").click()
