@@ -41,7 +41,9 @@ def paired(volunteer, household):
 
 
 def _open(browser, live_server, width, height):  # noqa: F811 - browser is the fixture
-    context = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport={"width": width, "height": height})
+    context = browser.new_context(
+        base_url=live_server.url, locale="zh-CN", viewport={"width": width, "height": height}
+    )
     page = context.new_page()
     page.set_default_timeout(15_000)
     errors = []
