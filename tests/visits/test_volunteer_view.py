@@ -11,7 +11,14 @@ from assessments import screening
 from core import privacy
 from core.models import RevealLog
 from households import choices as c
-from tests.factories import AssistanceStatusFactory, HouseholdFactory, PersonFactory, community
+from tests.factories import (
+    AssistanceStatusFactory,
+    HouseholdFactory,
+    PersonFactory,
+    TeamFactory,
+    community,
+    pair,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -80,8 +87,10 @@ def _assert_visit_page(page: str, visited):
 
 
 def test_volunteer_home_lists_paired_households_as_cards(login, volunteer, household, visited):
+    pair(TeamFactory(name="别队探访服务队"), household)
     page = login(volunteer).get("/").content.decode()
     assert 'class="visit-card"' in page
+    assert "别队探访服务队" not in page
     assert household.address in page
     assert volunteer.team_memberships.get().team.name in page  # their own team
     assert "赵未结对" not in page
@@ -182,6 +191,7 @@ def test_reveal_service_refuses_a_volunteer_an_unpaired_person(volunteer, visite
 
 
 def test_volunteer_api_returns_only_visit_fields(volunteer, household, visited):
+    pair(TeamFactory(name="别队探访服务队"), household)  # another team's pairing is not theirs
     client = api_for(volunteer)
     rows = client.get("/api/households/").json()["results"]
     assert [r["id"] for r in rows] == [household.pk]
