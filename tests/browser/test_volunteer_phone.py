@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from core.models import RevealLog
+from core.privacy import age_on
 from households import choices as c
 from tests.browser.test_smoke import ARGS, CHROMIUM, browser  # noqa: F401 - the shared fixture
 from tests.factories import HouseholdFactory, PersonFactory, community, pair
@@ -97,6 +98,13 @@ def test_volunteer_on_a_phone_sees_readable_cards_and_calls(browser, live_server
     _no_birth_date_and_no_change_log(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path="/tmp/volunteer-household-390.png", full_page=True)
+
+    page.get_by_role("link", name="欧阳秀英").click()
+    expect(page.locator("h1")).to_have_text("欧阳秀英")
+    expect(page.locator("dd").get_by_text(f"{age_on(BIRTH, dt.date.today())}岁")).to_be_visible()
+    _no_birth_date_and_no_change_log(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path="/tmp/volunteer-person-390.png", full_page=True)
     context.close()
     assert not errors, errors
 
