@@ -4,6 +4,8 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
+from . import privacy
+
 TYPE_LABELS = {"+": _("创建"), "~": _("修改"), "-": _("删除")}
 
 
@@ -23,6 +25,8 @@ def _display(model, field_name, value, user=None):
         return value
     if value in (None, ""):
         return "—"
+    if field_name in privacy.ID_REBUILDING_FIELDS and not privacy.may_see_birth_date(user):
+        return privacy.age_text(value)  # with the masked ID beside it, the date rebuilds the ID
     if f.choices:
         return dict(f.flatchoices).get(value, value)
     if f.is_relation:
@@ -78,12 +82,14 @@ def history_entries(
             model = row.instance_type
             for name, old, new in _field_changes(row, previous):
                 label = model._meta.get_field(name).verbose_name
+                if name in privacy.ID_REBUILDING_FIELDS and not privacy.may_see_birth_date(user):
+                    label = _("年龄")
                 changes.append((label, _display(model, name, old, user), _display(model, name, new, user)))
-        user = row.history_user
+        author = row.history_user
         entries.append(
             HistoryEntry(
                 when=row.history_date,
-                who=(user.get_full_name() or user.username) if user else _("系统"),
+                who=(author.get_full_name() or author.username) if author else _("系统"),
                 action=TYPE_LABELS.get(row.history_type, row.history_type),
                 subject=(subject or str(row.instance_type._meta.verbose_name))
                 + (f" {getattr(row, name_field)}" if name_field else ""),

@@ -3,6 +3,8 @@ from contextlib import contextmanager
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from . import privacy
+
 
 @contextmanager
 def service_errors():
@@ -35,3 +37,20 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         queryset = super().get_queryset()
         user = getattr(request, "user", None)
         return queryset.restrict(user, self.scope_action).filter(**self.extra_filters)
+
+
+class PrivacyFieldsMixin:
+    """Leave out the fields that rebuild an ID number (core.privacy) for a caller who may not
+    reveal ID numbers: the API then never returns a full birth date to them, only the age.
+
+    Fields are dropped, not blanked, so nothing is left to combine. The OpenAPI schema (no request)
+    still lists every field.
+    """
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None and not privacy.may_see_birth_date(request.user):
+            for name in privacy.ID_REBUILDING_FIELDS:
+                fields.pop(name, None)
+        return fields

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core import idnumber
+from core import idnumber, privacy
 from core.models import RevealLog
 
 from . import choices as c
@@ -178,10 +178,15 @@ def status_end(*, status: AssistanceStatus, user, end_date: dt.date) -> Assistan
 def person_reveal(
     *, person: Person, user, field: str, channel: str = "web", ip_address: str | None = None
 ) -> str:
-    """Return a clear ID or phone number to a permitted user, and log that they saw it."""
-    if not user.can_reveal:
-        raise PermissionDenied(_("您没有查看完整信息的权限。"))
+    """Return a clear ID or phone number to a permitted user, and log that they saw it.
+
+    Workers reveal either field of a person in their area; a volunteer only the phone number of a
+    person in a household their team is paired with (core.privacy.may_reveal)."""
     if field not in RevealLog.Field.values:
         raise ValueError(field)
+    if not privacy.may_reveal(user, field):
+        raise PermissionDenied(_("您没有查看完整信息的权限。"))
+    if not Person.objects.restrict(user).filter(pk=person.pk).exists():
+        raise PermissionDenied(_("您没有查看完整信息的权限。"))
     RevealLog.objects.create(user=user, person=person, field=field, channel=channel, ip_address=ip_address)
     return person.id_number if field == RevealLog.Field.ID_NUMBER else person.phone

@@ -1,12 +1,13 @@
 from django.contrib import messages
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.http import HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from core import privacy
 from core.history import merged_history
 from core.models import RevealLog, Task
 from core.scoping import CHANGE, VIEW
@@ -19,6 +20,7 @@ from core.views import (
     ServiceFormView,
     WriterRequiredMixin,
 )
+from visits.views import VisitHomeView, VisitHouseholdView, VisitPersonView
 
 from . import choices as c
 from . import services
@@ -27,8 +29,24 @@ from .forms import AssistanceStatusForm, HouseholdForm, PersonForm, StatusEndFor
 from .models import AssistanceStatus, Division, Household, Person
 
 
-class HomeView(TemplateView):
+class VisitViewSwitch:
+    """Volunteers get the visit page instead (visits/views.py, core.privacy): the staff page with
+    its income, assistance, statistics and change log is never built for them. Without a visit
+    page (lists) they go to their home page, the list of their paired households."""
+
+    visit_view_class = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if privacy.sees_visit_view_only(request.user):
+            if self.visit_view_class is None:
+                return redirect("home")
+            return self.visit_view_class.as_view()(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
+
+
+class HomeView(VisitViewSwitch, TemplateView):
     template_name = "home.html"
+    visit_view_class = VisitHomeView
 
     def get_context_data(self, **kwargs):
         user = self.request.user
@@ -65,7 +83,7 @@ def _household_list_queryset():
     )
 
 
-class HouseholdListView(ObjectListView):
+class HouseholdListView(VisitViewSwitch, ObjectListView):
     model = Household
     filterset_class = HouseholdFilterSet
     template_name = "households/household_list.html"
@@ -82,8 +100,9 @@ class HouseholdListView(ObjectListView):
         return _household_list_queryset()
 
 
-class HouseholdDetailView(ObjectDetailView):
+class HouseholdDetailView(VisitViewSwitch, ObjectDetailView):
     model = Household
+    visit_view_class = VisitHouseholdView
     template_name = "households/household_detail.html"
 
     def base_queryset(self):
@@ -169,7 +188,7 @@ class HouseholdArchiveView(ObjectActionView):
         return HttpResponseRedirect(reverse("households:household-detail", args=[household.pk]))
 
 
-class PersonListView(ObjectListView):
+class PersonListView(VisitViewSwitch, ObjectListView):
     model = Person
     filterset_class = PersonFilterSet
     template_name = "households/person_list.html"
@@ -196,8 +215,9 @@ class PersonListView(ObjectListView):
         return queryset
 
 
-class PersonDetailView(ObjectDetailView):
+class PersonDetailView(VisitViewSwitch, ObjectDetailView):
     model = Person
+    visit_view_class = VisitPersonView
     template_name = "households/person_detail.html"
 
     def base_queryset(self):
@@ -317,7 +337,7 @@ class PersonRevealView(ObjectActionView):
             field=field,
             ip_address=self.request.META.get("REMOTE_ADDR"),
         )
-        return HttpResponse(render_to_string("includes/revealed.html", {"value": value}))
+        return HttpResponse(render_to_string("includes/revealed.html", {"value": value, "field": field}))
 
 
 class StatusAddView(ScopedObjectMixin, ServiceFormView):
@@ -364,7 +384,7 @@ class StatusEndView(ScopedObjectMixin, ServiceFormView):
         return reverse("households:person-detail", args=[self.status.person_id])
 
 
-class DivisionListView(ObjectListView):
+class DivisionListView(VisitViewSwitch, ObjectListView):
     model = Division
     filterset_class = DivisionFilterSet
     template_name = "households/division_list.html"

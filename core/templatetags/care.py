@@ -3,6 +3,8 @@
 from django import template
 from django.utils.html import format_html
 
+from core import privacy
+
 register = template.Library()
 
 
@@ -14,6 +16,23 @@ def can_write(user) -> bool:
 @register.filter
 def can_reveal(user) -> bool:
     return bool(getattr(user, "can_reveal", False))
+
+
+@register.filter
+def may_reveal(user, field: str) -> bool:
+    """``user|may_reveal:"phone"``: the one rule of core.privacy (volunteers: phone only)."""
+    return privacy.may_reveal(user, field)
+
+
+@register.filter
+def sees_birth_date(user) -> bool:
+    return privacy.may_see_birth_date(user)
+
+
+@register.simple_tag(takes_context=True)
+def birth_or_age(context, person) -> str:
+    """The birth date for a user who may reveal ID numbers, else the age (core.privacy)."""
+    return privacy.birth_date_text(context["request"].user, person.birth_date)
 
 
 @register.simple_tag(takes_context=True)

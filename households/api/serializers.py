@@ -1,8 +1,8 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from core import idnumber
-from core.serializers import ScopedPrimaryKeyRelatedField, service_errors
+from core import idnumber, privacy
+from core.serializers import PrivacyFieldsMixin, ScopedPrimaryKeyRelatedField, service_errors
 from core.validators import is_valid_phone, normalize_phone
 
 from .. import choices as c
@@ -61,7 +61,7 @@ class CurrentStatusSerializer(serializers.ModelSerializer):
         fields = ["kind", "detail", "source", "start_date"]
 
 
-class PersonSerializer(serializers.ModelSerializer):
+class PersonSerializer(PrivacyFieldsMixin, serializers.ModelSerializer):
     household = ScopedPrimaryKeyRelatedField(queryset=Household.objects.all())
     id_number = serializers.CharField(
         write_only=True, required=False, help_text=_("18位或15位身份证号码（只写）")
@@ -204,6 +204,48 @@ class HouseholdDetailSerializer(HouseholdSerializer):
 
     class Meta(HouseholdSerializer.Meta):
         fields = [*HouseholdSerializer.Meta.fields, "members"]
+
+
+class VisitPersonSerializer(serializers.ModelSerializer):
+    """A household member as a volunteer sees them (core.privacy.VISIT_PERSON_FIELDS): no ID
+    number, birth date, income, assistance, disability details or 计生特殊家庭."""
+
+    age = serializers.IntegerField(read_only=True)
+    sex = serializers.CharField(source="get_sex_display", read_only=True)
+    relation = serializers.CharField(source="get_relation_display", read_only=True)
+    living_arrangement = serializers.CharField(source="get_living_arrangement_display", read_only=True)
+    care_level = serializers.CharField(source="get_care_level_display", read_only=True)
+    status = serializers.CharField(source="get_status_display", read_only=True)
+    groups = serializers.SerializerMethodField(help_text=_("所属分类（中文名称）"))
+
+    class Meta:
+        model = Person
+        fields = list(privacy.VISIT_PERSON_FIELDS)
+        read_only_fields = fields
+
+    def get_groups(self, person) -> list[str]:
+        decisions = getattr(person, "current_group_list", None)
+        if decisions is None:
+            decisions = person.group_decisions.filter(active=True)
+        return sorted({str(d.get_group_display()) for d in decisions})
+
+
+class VisitHouseholdSerializer(serializers.ModelSerializer):
+    """A paired household as a volunteer sees it (core.privacy.VISIT_HOUSEHOLD_FIELDS)."""
+
+    town = serializers.CharField(source="town.name", read_only=True)
+    community = serializers.CharField(source="community.name", read_only=True)
+    status = serializers.CharField(source="get_status_display", read_only=True)
+    members = VisitPersonSerializer(source="visit_members", many=True, read_only=True)
+    teams = serializers.SerializerMethodField(help_text=_("与该家庭结对的本人所在队伍"))
+
+    class Meta:
+        model = Household
+        fields = list(privacy.VISIT_HOUSEHOLD_FIELDS)
+        read_only_fields = fields
+
+    def get_teams(self, household) -> list[str]:
+        return [p.team.name for p in household.my_pairings]
 
 
 class PolicyParameterSerializer(serializers.ModelSerializer):

@@ -33,14 +33,16 @@ def test_volunteer_sees_no_staff_follow_up_tasks(volunteer, household, login):
     assert "大额医疗支出" not in page
 
 
-def test_volunteer_gets_no_screening_groups_through_the_api(volunteer, household):
+def test_volunteer_gets_groups_as_plain_words_without_evidence_through_the_api(volunteer, household):
+    """Issue 8: a visit needs "the groups as plain words", not codes, tiers or evidence."""
     elder = PersonFactory(
         household=household, relation="parent", birth=dt.date(1935, 1, 1), living_arrangement="alone"
     )
     screening.rescreen(household_ids=[household.pk])
     assert "elderly" in api_for_staff_groups(elder)
-    rows = api_for(volunteer).get("/api/persons/").json()["results"]
-    assert rows and all(row["groups"] == [] for row in rows)
+    rows = {row["id"]: row for row in api_for(volunteer).get("/api/persons/").json()["results"]}
+    assert rows[elder.pk]["groups"] == ["特殊困难老年人"]
+    assert "evidence" not in str(rows) and "high_risk" not in str(rows)
 
 
 def api_for_staff_groups(person):
