@@ -33,7 +33,9 @@ def _sort_state(request, field: str):
 def _sort_anchor(query: str, label: str, arrow: str):
     if not arrow:
         return format_html('<a class="sort" href="?{}">{}</a>', query, label)
-    return format_html('<a class="sort" href="?{}">{} <span aria-hidden="true">{}</span></a>', query, label, arrow)
+    return format_html(
+        '<a class="sort" href="?{}">{} <span aria-hidden="true">{}</span></a>', query, label, arrow
+    )
 
 
 @register.simple_tag(takes_context=True)
