@@ -228,7 +228,7 @@ def test_active_navigation_item_has_aria_current(login, huayuan):
 def test_language_is_changed_with_buttons_labelled_in_both_languages():
     html = Client().get("/accounts/login/").content.decode()
     assert "onchange" not in html and '<select name="language"' not in html
-    group = Tags(html).find("form", class_="lang")
+    group = Tags(html).find("div", class_="lang")
     assert group and group[0]["role"] == "group" and group[0]["aria-label"] == "语言 Language"
     buttons = Tags(html).find("button", name="language")
     assert [(b["value"], b["aria-pressed"]) for b in buttons] == [("zh-hans", "true"), ("en", "false")]
