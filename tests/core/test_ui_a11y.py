@@ -265,3 +265,26 @@ def test_sort_header_tag_without_request_sort():
         Context({"request": request})
     )
     assert html == '<th class="hide-sm"><a class="sort" href="?q=a&amp;sort=name">姓名</a></th>'
+
+
+def contrast(a: str, b: str) -> float:
+    def luminance(hex_colour: str) -> float:
+        channels = [int(hex_colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+        r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    high, low = sorted([luminance(a), luminance(b)], reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def css_var(name: str) -> str:
+    return re.search(rf"--{name}: (#[0-9a-f]{{6}})", CSS).group(1)
+
+
+def test_grey_badges_muted_text_and_input_borders_are_dark_enough():
+    grey = re.search(r"\.badge\.archived[^{]*\{ background: (#\w{6}); color: (#\w{6}); \}", CSS)
+    assert contrast(grey.group(2), grey.group(1)) >= 4.5  # 已终止, 已归档 (was 4.41:1)
+    assert contrast(css_var("muted"), css_var("bg")) >= 4.5
+    assert contrast(css_var("field-border"), "#ffffff") >= 3  # input borders (was 1.5:1)
+    assert contrast(css_var("focus"), "#ffffff") >= 3
+    assert contrast(css_var("info"), "#ffffff") >= 4.5  # links
