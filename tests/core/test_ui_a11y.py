@@ -288,3 +288,25 @@ def test_grey_badges_muted_text_and_input_borders_are_dark_enough():
     assert contrast(css_var("field-border"), "#ffffff") >= 3  # input borders (was 1.5:1)
     assert contrast(css_var("focus"), "#ffffff") >= 3
     assert contrast(css_var("info"), "#ffffff") >= 4.5  # links
+
+
+def test_no_empty_table_headers_on_the_person_page(login, huayuan, household):
+    from tests.factories import AssistanceStatusFactory
+
+    person = household.head
+    AssistanceStatusFactory(person=person)
+    GroupDecision.objects.create(
+        person=person, group="elderly", evidence={}, rule_version="t", params_version="t", fingerprint=1
+    )
+    html = page(login(huayuan), f"/persons/{person.pk}/")
+    assert html.count("<th>") >= 5
+    assert not re.search(r"<th[^>]*>\s*</th>", html)
+    assert '<th><span class="visually-hidden">操作</span></th>' in html
+
+
+def test_pagination_is_a_labelled_navigation_with_named_arrows(login, huayuan, household):
+    for n in range(21):
+        PersonFactory(household=household, name=f"王{n}")
+    html = page(login(huayuan), "/persons/?per_page=10&page=2")
+    assert '<nav class="pagination" aria-label="分页">' in html
+    assert 'aria-label="第一页">«</a>' in html and 'aria-label="最后一页">»</a>' in html
