@@ -315,7 +315,9 @@ def test_the_axe_check_itself_reports_a_serious_violation(browser):
     """The gate above can fail: grey-on-white text is a serious colour-contrast violation."""
     page = browser.new_page()
     try:
-        page.set_content('<html lang="zh"><title>t</title><main><p style="color:#bbb">低对比度文字</p></main></html>')
+        page.set_content(
+            '<html lang="zh"><title>t</title><main><p style="color:#bbb">低对比度文字</p></main></html>'
+        )
         assert any(v.startswith("color-contrast (serious)") for v in blocking_violations(page))
     finally:
         page.close()
