@@ -73,17 +73,12 @@ class GroupListView(StaffOnlyMixin, ObjectListView):
     template_name = "assessments/group_list.html"
     default_sort = "-decided_at"
     sort_fields = {"decided": "decided_at", "group": "group", "name": "person__name_initials"}
+    filter_defaults = {"active": "true"}
 
     def base_queryset(self):
         return GroupDecision.objects.select_related(
             "person__household__town", "person__household__community"
         ).prefetch_related("overrides")
-
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        if "active" not in self.request.GET:
-            queryset = queryset.filter(active=True)
-        return queryset
 
     def get_context_data(self, **kwargs):
         counts = dict(

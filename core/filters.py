@@ -1,5 +1,10 @@
 import django_filters as filters
 from django import forms
+from django.utils.translation import gettext_lazy as _
+from django_filters.widgets import BooleanWidget
+
+ALL_LABEL = _("全部")
+DJANGO_EMPTY_LABEL = "---------"
 
 
 class IdFilter(filters.NumberFilter):
@@ -11,3 +16,64 @@ class IdFilter(filters.NumberFilter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", 2**63 - 1)
         super().__init__(*args, **kwargs)
+
+
+class YesNoAllWidget(BooleanWidget):
+    """A yes/no filter that starts at 全部 (all), not Django's 未知 (unknown).
+
+    Reads true/false, 1/0 and NullBooleanSelect's old 2/3, so existing links keep working."""
+
+    VALUES = {"1": True, "true": True, "2": True, "0": False, "false": False, "3": False}
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("", ALL_LABEL), ("true", _("是")), ("false", _("否"))]
+
+    def value_from_datadict(self, data, files, name):
+        value = data.get(name)
+        if isinstance(value, bool):
+            return value
+        return self.VALUES.get(str(value).strip().lower()) if value is not None else None
+
+
+def tidy_filter_form(filterset):
+    """Make a list page's filter form plain for the people using it (the API is left alone).
+
+    - an empty choice reads 全部, not ---------; yes/no filters start at 全部, not 未知;
+    - an empty choice that repeats one of the choices (我的待办 / 我的待办) is dropped and that
+      choice comes first, so the default still shows selected;
+    - internal-number filters (IdFilter) and area filters with fewer than two choices (镇街 for a
+      community worker) are kept as hidden inputs: links that set them still work, nobody has to
+      read or type a raw id, and no empty or one-item select is shown.
+    """
+    form = filterset.form
+    for name, field in form.fields.items():
+        flt = filterset.filters.get(name)
+        if isinstance(flt, IdFilter):
+            field.widget = forms.HiddenInput()
+        elif isinstance(flt, filters.BooleanFilter):
+            field.widget = YesNoAllWidget()
+        elif isinstance(field, forms.ModelChoiceField) and field.queryset.count() < 2:
+            field.widget = forms.HiddenInput()
+        elif hasattr(field, "empty_label"):
+            _tidy_empty_choice(field)
+    return form
+
+
+def _tidy_empty_choice(field):
+    if field.empty_label is None:
+        return
+    if isinstance(field, forms.ModelChoiceField):
+        if str(field.empty_label) == DJANGO_EMPTY_LABEL:
+            field.empty_label = ALL_LABEL
+        return
+    # django-filter's ChoiceField lists its choices once: set the label, then the choices again.
+    choices = [choice for choice in field.choices if choice[0] != ""]
+    if str(field.empty_label) == DJANGO_EMPTY_LABEL:
+        field.empty_label = ALL_LABEL
+        field.choices = choices
+        return
+    same = [choice for choice in choices if str(choice[1]) == str(field.empty_label)]
+    if same:
+        field.empty_label = None
+        field.choices = same + [choice for choice in choices if choice not in same]

@@ -12,6 +12,7 @@ from django.views import View
 from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 
+from .filters import tidy_filter_form
 from .scoping import CHANGE, VIEW
 
 
@@ -27,12 +28,28 @@ class ScopedMixin:
 
 
 class ObjectListView(ScopedMixin, FilterView):
-    """A filtered, sorted, paginated list. ``sort_fields`` maps ?sort= values to order_by fields."""
+    """A filtered, sorted, paginated list. ``sort_fields`` maps ?sort= values to order_by fields;
+    ``filter_defaults`` are filter values that apply (and show as chosen) until the user picks another."""
 
     paginate_by = 25
     sort_fields: dict[str, str] = {}
     default_sort = "-id"
     strict = False
+    filter_defaults: dict[str, str] = {}
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        if self.filter_defaults:
+            data = self.request.GET.copy()
+            for key, value in self.filter_defaults.items():
+                data.setdefault(key, value)
+            kwargs["data"] = data
+        return kwargs
+
+    def get_filterset(self, filterset_class):
+        filterset = super().get_filterset(filterset_class)
+        tidy_filter_form(filterset)
+        return filterset
 
     def get_paginate_by(self, queryset):
         try:

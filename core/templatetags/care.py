@@ -35,20 +35,46 @@ def birth_or_age(context, person) -> str:
     return privacy.birth_date_text(context["request"].user, person.birth_date)
 
 
-@register.simple_tag(takes_context=True)
-def sort_link(context, field: str, label: str):
-    """A column header that toggles ?sort=field / ?sort=-field, keeping other parameters."""
-    request = context["request"]
+def _sort_state(request, field: str):
+    """(next ?sort= query, aria-sort value or "", arrow) for a sortable column."""
     current = request.GET.get("sort", "")
     params = request.GET.copy()
     params.pop("page", None)
     if current == field:
-        params["sort"], arrow = f"-{field}", " ▲"
+        params["sort"], state, arrow = f"-{field}", "ascending", "▲"
     elif current == f"-{field}":
-        params["sort"], arrow = field, " ▼"
+        params["sort"], state, arrow = field, "descending", "▼"
     else:
-        params["sort"], arrow = field, ""
-    return format_html('<a class="sort" href="?{}">{}{}</a>', params.urlencode(), label, arrow)
+        params["sort"], state, arrow = field, "", ""
+    return params.urlencode(), state, arrow
+
+
+def _sort_anchor(query: str, label: str, arrow: str):
+    if not arrow:
+        return format_html('<a class="sort" href="?{}">{}</a>', query, label)
+    return format_html(
+        '<a class="sort" href="?{}">{} <span aria-hidden="true">{}</span></a>', query, label, arrow
+    )
+
+
+@register.simple_tag(takes_context=True)
+def sort_link(context, field: str, label: str):
+    """A column header link that toggles ?sort=field / ?sort=-field, keeping other parameters.
+    Prefer sort_header, which also tells screen readers the order (aria-sort on the <th>)."""
+    query, _state, arrow = _sort_state(context["request"], field)
+    return _sort_anchor(query, label, arrow)
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context, field: str, label: str, css_class: str = ""):
+    """A whole sortable <th>: the toggling link, and aria-sort when the list is sorted by it."""
+    query, state, arrow = _sort_state(context["request"], field)
+    return format_html(
+        "<th{}{}>{}</th>",
+        format_html(' class="{}"', css_class) if css_class else "",
+        format_html(' aria-sort="{}"', state) if state else "",
+        _sort_anchor(query, label, arrow),
+    )
 
 
 @register.inclusion_tag("includes/status_badge.html")

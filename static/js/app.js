@@ -1,4 +1,6 @@
-// Small behaviours of our own: confirm dangerous actions, send the CSRF token with htmx.
+// Small behaviours of our own: confirm dangerous actions, send the CSRF token with htmx, the phone
+// menu button, and focus on the error summary after a failed save.
+document.documentElement.classList.add("js");
 document.addEventListener("submit", function (event) {
   var message = event.target.getAttribute("data-confirm");
   if (message && !window.confirm(message)) { event.preventDefault(); }
@@ -7,3 +9,15 @@ document.body.addEventListener("htmx:configRequest", function (event) {
   var token = document.querySelector("meta[name=csrf-token]");
   if (token) { event.detail.headers["X-CSRFToken"] = token.content; }
 });
+(function () {
+  var toggle = document.querySelector(".nav-toggle");
+  var nav = document.getElementById("mainnav");
+  if (toggle && nav) {
+    toggle.addEventListener("click", function () {
+      var open = nav.classList.toggle("open");
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
+  var summary = document.querySelector(".error-summary");
+  if (summary) { summary.focus(); }
+})();
