@@ -171,6 +171,8 @@ class ScreeningSweep(models.Model):
     params_version = models.CharField(_("参数版本"), max_length=32)
     marks_upto = models.BigIntegerField(_("已处理标记"), default=0)
     households = models.PositiveIntegerField(_("核对户数"), default=0)
+    persons = models.PositiveIntegerField(_("核对人数"), default=0)
+    changed_households = models.PositiveIntegerField(_("重新评估户数"), default=0)
     changed = models.PositiveIntegerField(_("变化人数"), default=0)
     seconds = models.FloatField(_("用时（秒）"), default=0)
     finished_at = models.DateTimeField(_("完成时间"), default=timezone.now)
