@@ -88,14 +88,20 @@ class GroupListView(StaffOnlyMixin, ObjectListView):
         return queryset
 
     def get_context_data(self, **kwargs):
+        user = self.request.user
         counts = dict(
-            GroupDecision.objects.restrict(self.request.user)
+            GroupDecision.objects.restrict(user)
             .filter(active=True)
             .values_list("group")
             .annotate(n=Count("id"))
         )
+        # Most vagrants are on no roster: their open, eligible intake records are the group's other
+        # members (a record linked to a registry person is counted through that person's decision).
+        unlisted = VagrantRecord.objects.restrict(user).open_eligible().filter(person__isnull=True).count()
+        counts[c.Group.VAGRANT] = counts.get(c.Group.VAGRANT, 0) + unlisted
         return super().get_context_data(
             group_counts=[(code, label, counts.get(code, 0)) for code, label in c.Group.choices],
+            unlisted_vagrants=unlisted,
             last_sweep=ScreeningSweep.objects.order_by("-finished_at", "-id").first(),
             **kwargs,
         )
