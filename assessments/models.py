@@ -12,7 +12,7 @@ from simple_history.models import HistoricalRecords
 from core.scoping import VIEW, area_q, scoped_queryset
 
 from . import choices as c
-from .rules import explain
+from .rules import explain, param_labels, rule_label
 
 
 class GroupDecisionQuerySet(scoped_queryset("person__household__")):
@@ -64,6 +64,14 @@ class GroupDecision(models.Model):
     @property
     def explanation(self) -> str:
         return explain(self.evidence)
+
+    @property
+    def rule_label(self) -> str:
+        return rule_label((self.evidence or {}).get("rule"))
+
+    @property
+    def param_labels(self) -> list[str]:
+        return param_labels((self.evidence or {}).get("params"))
 
 
 class OverrideQuerySet(scoped_queryset("person__household__")):

@@ -124,3 +124,30 @@ def test_first_edit_of_a_demo_record_shows_the_changed_field(admin_user):
     assert [(str(label), str(a), str(b)) for label, a, b in latest.changes] == [
         ("家庭住址", old, "演示地址改动一号")
     ]
+
+
+def test_decision_page_speaks_plain_chinese_technical_detail_for_admins_only(huayuan, admin_user, login):
+    from assessments.models import GroupDecision
+
+    person = make_person(age=40, disability_grade=1, disability_category="physical")
+    screening.rescreen(everyone=True, on=ON)
+    decision = GroupDecision.objects.get(person=person, group="disabled_ill")
+    assert decision.evidence["rule"] == "disabled_ill.grade"
+    worker_page = login(huayuan).get(f"/groups/decisions/{decision.pk}/").content.decode()
+    for raw in (
+        "disabled_ill.grade",
+        decision.params_version,
+        "screen_school_age_min",
+        str(decision.fingerprint),
+    ):
+        assert raw not in worker_page, raw
+    assert "重度残疾" in worker_page and "义务教育起始年龄（辍学预警）：6 岁" in worker_page
+    assert "技术详情" not in worker_page
+    person_page = login(huayuan).get(f"/persons/{person.pk}/").content.decode()
+    assert decision.rule_version not in person_page
+    admin_page = login(admin_user).get(f"/groups/decisions/{decision.pk}/").content.decode()
+    assert (
+        "技术详情" in admin_page
+        and "disabled_ill.grade" in admin_page
+        and "screen_school_age_min=6" in admin_page
+    )
