@@ -211,3 +211,39 @@ def test_task_list_and_supervision_query_counts_do_not_grow(baseline, dongqu, lo
     after = _count_queries(client, list_url), _count_queries(client, sup_url)
     assert Task.objects.restrict(dongqu).count() > 10
     assert after == before
+
+
+def test_review_list_is_scoped_same_town_other_community_and_other_town(baseline, huayuan, xiqu, login):
+    """A worker of another community of the same town, and one of another town, get 404 on the review."""
+    review = Task.objects.get(kind=TaskKind.BASELINE, community=community("花苑社区"))
+    taoyuan = UserFactory(role=Role.COMMUNITY_WORKER, division=community("桃苑社区"))
+    decision = GroupDecision.objects.filter(person__household__community=community("花苑社区")).first()
+    for user in (taoyuan, xiqu):
+        client = login(user)
+        assert client.get(f"/tasks/{review.pk}/review/").status_code == 404
+        assert client.get(f"/tasks/{review.pk}/").status_code == 404
+        assert client.post(f"/tasks/{review.pk}/review/confirm/", {"ids": [decision.pk]}).status_code == 404
+        assert client.post("/tasks/bulk/", {"ids": [review.pk], "action": "confirm"}).status_code == 404
+    assert not Override.objects.exists()
+    review.refresh_from_db()
+    assert review.status == "open"
+
+
+def test_review_list_query_count_does_not_grow(baseline, huayuan, login):
+    review = Task.objects.get(kind=TaskKind.BASELINE, community=community("花苑社区"))
+    client = login(huayuan)
+    url = f"/tasks/{review.pk}/review/"
+    before = _count_queries(client, url)
+    household = HouseholdFactory(community=community("花苑社区"))
+    for i in range(5):
+        person = make_person(age=70 + i, living_arrangement="alone", household=household)
+        GroupDecision.objects.create(
+            person=person,
+            group="elderly",
+            rule_version="r",
+            params_version="p",
+            fingerprint=1,
+            evidence={},
+            decided_at=review.created_at,
+        )
+    assert _count_queries(client, url) == before
