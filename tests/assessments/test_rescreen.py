@@ -111,7 +111,9 @@ def test_reaching_high_risk_creates_an_urgent_task(rescreen):
     assert task.due_date == tomorrow + dt.timedelta(days=2)
 
 
-def test_follow_up_goes_to_community_worker_then_town_worker_then_area(already_screened, rescreen, huayuan, dongqu):
+def test_follow_up_goes_to_community_worker_then_town_worker_then_area(
+    already_screened, rescreen, huayuan, dongqu
+):
     in_huayuan = make_person(age=82, living_arrangement="alone")
     other_community = HouseholdFactory(community=community("桃苑社区"))
     in_taoyuan = make_person(age=82, living_arrangement="alone", household=other_community)
