@@ -419,6 +419,9 @@ class Result:
     updated: int = 0
     tasks: int = 0
     reviews: int = 0
+    # Set by a sweep: how many households and persons it compared (not only those that changed).
+    compared_households: int = 0
+    compared_persons: int = 0
 
     def add(self, other: "Result") -> None:
         for name in ("changed", "gained", "lost", "updated", "tasks", "reviews"):
@@ -1029,4 +1032,5 @@ def _sweep(params: rules.Params, *, full: bool, force: bool, progress, batch_siz
             changed=result.changed,
             seconds=round(time.perf_counter() - started, 3),
         )
+    result.compared_households, result.compared_persons = compared
     return result

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
+from accounts.choices import Role
 from core.models import Task
 from core.views import (
     ObjectActionView,
@@ -252,7 +253,11 @@ class TaskListView(StaffOnlyMixin, ObjectListView):
 
 
 def can_supervise(user) -> bool:
-    return bool(getattr(user, "sees_whole_city", False) or getattr(user, "role", "") == "town_worker")
+    """Managers, admins and town workers; not community workers (their list is their supervision)."""
+    return bool(
+        getattr(user, "sees_whole_city", False)
+        or getattr(user, "role", "") in (Role.TOWN_WORKER, Role.CITY_MANAGER, Role.ADMIN)
+    )
 
 
 class TaskBulkView(StaffOnlyMixin, View):

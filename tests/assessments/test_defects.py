@@ -63,6 +63,7 @@ def test_full_comparison_after_an_import_reports_what_it_compared(huayuan):
     assert sweep.households == Household.objects.count() == 5
     assert sweep.persons == Person.objects.count() == 5
     assert sweep.changed_households == 0
+    assert (result.compared_households, result.compared_persons) == (5, 5)  # the job's result says so too
 
 
 def test_full_comparison_really_compares_everyone(huayuan):
