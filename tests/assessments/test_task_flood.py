@@ -247,3 +247,9 @@ def test_review_list_query_count_does_not_grow(baseline, huayuan, login):
             decided_at=review.created_at,
         )
     assert _count_queries(client, url) == before
+
+
+def test_district_manager_supervises_their_town(baseline, login):
+    district = UserFactory(role=Role.CITY_MANAGER, division=town("东区街道"))
+    page = login(district).get("/tasks/supervision/").content.decode()
+    assert "花苑社区" in page and "桃苑社区" in page and "烟洲社区" not in page
