@@ -103,6 +103,18 @@ class TaskCompleteSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000)
 
 
+class TaskBulkSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), min_length=1, max_length=500
+    )
+    action = serializers.ChoiceField(choices=[("confirm", "confirm"), ("close", "close")])
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class TaskBulkResultSerializer(serializers.Serializer):
+    processed = serializers.IntegerField()
+
+
 class AlertSerializer(serializers.ModelSerializer):
     person = ScopedPrimaryKeyRelatedField(queryset=Person.objects.all())
 

@@ -253,3 +253,20 @@ def test_district_manager_supervises_their_town(baseline, login):
     district = UserFactory(role=Role.CITY_MANAGER, division=town("东区街道"))
     page = login(district).get("/tasks/supervision/").content.decode()
     assert "花苑社区" in page and "桃苑社区" in page and "烟洲社区" not in page
+
+
+def test_api_bulk_close_and_out_of_area_404(baseline, huayuan, manager, login):
+    mine = Task.objects.get(kind=TaskKind.BASELINE, community=community("花苑社区"))
+    west = Task.objects.get(kind=TaskKind.BASELINE, community=community("烟洲社区"))
+    client = login(huayuan)
+    body = {"ids": [mine.pk, west.pk], "action": "close", "reason": "重复"}
+    assert client.post("/api/tasks/bulk/", body, content_type="application/json").status_code == 404
+    no_reason = {"ids": [mine.pk], "action": "close", "reason": ""}
+    assert client.post("/api/tasks/bulk/", no_reason, content_type="application/json").status_code == 400
+    body = {"ids": [mine.pk], "action": "close", "reason": "重复"}
+    assert login(manager).post("/api/tasks/bulk/", body, content_type="application/json").status_code == 403
+    response = client.post("/api/tasks/bulk/", body, content_type="application/json")
+    assert response.status_code == 200 and response.json() == {"processed": 1}
+    assert (
+        Task.objects.get(pk=mine.pk).status == "cancelled" and Task.objects.get(pk=west.pk).status == "open"
+    )
