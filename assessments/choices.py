@@ -45,6 +45,8 @@ class TaskKind(models.TextChoices):
     LOST = "screening_lost", _("退出分类")
     TIER = "screening_tier", _("风险等级提升")
     REVIEW = "screening_review", _("人工认定需重新核定")
+    BASELINE = "screening_baseline", _("首次筛查核实")
+    STATUS_END = "status_end", _("终止救助状态")
     ALERT = "alert_verify", _("预警核实")
 
 

@@ -57,34 +57,58 @@ class OverrideFilterSet(filters.FilterSet):
         fields = ["group", "verdict", "active", "town", "community", "person"]
 
 
+def _task_assignees(request):
+    """Workers the user may pick as a task's assignee filter: those of their own area."""
+    from accounts.choices import Role
+    from accounts.models import User
+
+    user = getattr(request, "user", None)
+    workers = User.objects.filter(role__in=[Role.TOWN_WORKER, Role.COMMUNITY_WORKER]).order_by("username")
+    if user is None or not user.is_authenticated:
+        return workers.none()
+    if user.sees_whole_city:
+        return workers
+    if user.division_id is None:
+        return workers.filter(pk=user.pk)
+    return workers.filter(division__path__startswith=user.division.path)
+
+
 class TaskFilterSet(filters.FilterSet):
     MINE, UNASSIGNED, ALL = "mine", "unassigned", "all"
+    ANY_STATUS = "any"
     queue = filters.ChoiceFilter(
         label=_("范围"),
         choices=[(MINE, _("我的待办")), (UNASSIGNED, _("本辖区未指派")), (ALL, _("辖区全部"))],
         method="filter_queue",
-        empty_label=_("我的待办"),
+        empty_label=None,
     )
-    status = filters.ChoiceFilter(label=_("状态"), choices=Task.Status.choices, empty_label=_("待办"))
-    kind = filters.ChoiceFilter(label=_("类型"), choices=c.TaskKind.choices)
+    status = filters.ChoiceFilter(
+        label=_("状态"),
+        choices=[*Task.Status.choices, (ANY_STATUS, _("全部状态"))],
+        method="filter_status",
+        empty_label=None,
+    )
+    kind = filters.ChoiceFilter(label=_("类型"), choices=c.TaskKind.choices, empty_label=_("全部"))
     overdue = filters.BooleanFilter(label=_("已逾期"), method="filter_overdue")
-    town = filters.ModelChoiceFilter(label=_("镇街"), queryset=_towns, field_name="household__town")
-    community = filters.ModelChoiceFilter(
-        label=_("村（社区）"), queryset=_communities, field_name="household__community"
-    )
+    town = filters.ModelChoiceFilter(label=_("镇街"), queryset=_towns, method="filter_area")
+    community = filters.ModelChoiceFilter(label=_("村（社区）"), queryset=_communities, method="filter_area")
+    assignee = filters.ModelChoiceFilter(label=_("负责人"), queryset=_task_assignees, empty_label=_("全部"))
     person = IdFilter(label=_("人员编号"), field_name="person_id")
 
     class Meta:
         model = Task
-        fields = ["queue", "status", "kind", "overdue", "town", "community", "person"]
+        fields = ["queue", "status", "kind", "overdue", "town", "community", "assignee", "person"]
 
-    def filter_queryset(self, queryset):
-        # "My open tasks" unless the user asked for another queue or status.
-        if not self.form.cleaned_data.get("queue"):
-            queryset = self.filter_queue(queryset, "queue", self.MINE)
-        if not self.form.cleaned_data.get("status"):
-            queryset = queryset.filter(status=Task.Status.OPEN)
-        return super().filter_queryset(queryset)
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        user = getattr(self.request, "user", None)
+        self.default_queue = self.ALL if getattr(user, "sees_whole_city", False) else self.MINE
+        if self.data is not None and not self.data.get("queue"):
+            self.data = self.data.copy()
+            self.data["queue"] = self.default_queue  # city-wide roles have nothing assigned: all
+        if self.data is not None and not self.data.get("status"):
+            self.data = self.data.copy()
+            self.data["status"] = Task.Status.OPEN
 
     def filter_queue(self, queryset, name, value):
         user = getattr(self.request, "user", None)
@@ -93,6 +117,15 @@ class TaskFilterSet(filters.FilterSet):
         if value == self.UNASSIGNED:
             return queryset.filter(assignee__isnull=True)
         return queryset
+
+    def filter_status(self, queryset, name, value):
+        return queryset if value == self.ANY_STATUS else queryset.filter(status=value)
+
+    def filter_area(self, queryset, name, value):
+        # A task is about a household, or (a community's baseline review) about an area directly.
+        return queryset.filter(
+            Q(**{f"household__{name}": value}) | Q(household__isnull=True, **{name: value})
+        )
 
     def filter_overdue(self, queryset, name, value):
         overdue = Q(status=Task.Status.OPEN, due_date__lt=timezone.localdate())

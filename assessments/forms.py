@@ -26,6 +26,48 @@ class TaskCompleteForm(UserFormMixin, forms.Form):
     note = forms.CharField(label=_("办理说明"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
+def _id_list(value: list[str]) -> list[int]:
+    try:
+        return [int(v) for v in value]
+    except (TypeError, ValueError) as error:
+        raise forms.ValidationError(_("选择的事项无效。")) from error
+
+
+class TaskBulkForm(forms.Form):
+    """A selection of tasks on the task page and what to do with them."""
+
+    ids = forms.MultipleChoiceField(label=_("选择"), required=True)
+    action = forms.ChoiceField(
+        label=_("批量操作"),
+        choices=[("confirm", _("确认办结")), ("close", _("关闭（须填写原因）"))],
+        widget=forms.Select(attrs={"id": "id_bulk_action"}),
+    )
+    reason = forms.CharField(label=_("说明或关闭原因"), max_length=1000, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ids"].valid_value = lambda value: True  # checked against the area by the service
+        self.fields["ids"].error_messages["required"] = _("请先勾选事项。")
+
+    def clean_ids(self):
+        return _id_list(self.cleaned_data["ids"])
+
+
+class BaselineConfirmForm(forms.Form):
+    """Placements of a baseline review to confirm."""
+
+    ids = forms.MultipleChoiceField(label=_("选择"), required=True)
+    reason = forms.CharField(label=_("核实说明"), max_length=1000, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ids"].valid_value = lambda value: True
+        self.fields["ids"].error_messages["required"] = _("请先勾选人员。")
+
+    def clean_ids(self):
+        return _id_list(self.cleaned_data["ids"])
+
+
 class AlertForm(UserFormMixin, forms.Form):
     id_number = forms.CharField(label=_("身份证号码"), max_length=30)
     kind = forms.ChoiceField(label=_("预警类型"), choices=c.AlertKind.choices)

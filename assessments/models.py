@@ -12,7 +12,7 @@ from simple_history.models import HistoricalRecords
 from core.scoping import VIEW, area_q, scoped_queryset
 
 from . import choices as c
-from .rules import explain
+from .rules import explain, param_labels, rule_label
 
 
 class GroupDecisionQuerySet(scoped_queryset("person__household__")):
@@ -64,6 +64,14 @@ class GroupDecision(models.Model):
     @property
     def explanation(self) -> str:
         return explain(self.evidence)
+
+    @property
+    def rule_label(self) -> str:
+        return rule_label((self.evidence or {}).get("rule"))
+
+    @property
+    def param_labels(self) -> list[str]:
+        return param_labels((self.evidence or {}).get("params"))
 
 
 class OverrideQuerySet(scoped_queryset("person__household__")):
@@ -171,6 +179,8 @@ class ScreeningSweep(models.Model):
     params_version = models.CharField(_("参数版本"), max_length=32)
     marks_upto = models.BigIntegerField(_("已处理标记"), default=0)
     households = models.PositiveIntegerField(_("核对户数"), default=0)
+    persons = models.PositiveIntegerField(_("核对人数"), default=0)
+    changed_households = models.PositiveIntegerField(_("重新评估户数"), default=0)
     changed = models.PositiveIntegerField(_("变化人数"), default=0)
     seconds = models.FloatField(_("用时（秒）"), default=0)
     finished_at = models.DateTimeField(_("完成时间"), default=timezone.now)

@@ -47,6 +47,41 @@ PARAMETERS = {
 }
 
 
+# Rule ids stored in the evidence (stable codes) -> what a worker reads.
+RULE_LABELS = {
+    "student.enrolled": gettext_lazy("在读困难学生：低收入、孤儿或残疾家庭的在读学生"),
+    "student.dropout": gettext_lazy("因贫辍学：适龄未在读的低收入家庭子女"),
+    "unemployed.working_age": gettext_lazy("适龄未就业：劳动年龄内有劳动能力、未就业的低收入人员"),
+    "disabled_ill.grade": gettext_lazy("重度残疾：一、二级残疾或三、四级精神、智力残疾"),
+    "disabled_ill.illness": gettext_lazy("重病：患重特大疾病"),
+    "elderly.special": gettext_lazy("特殊困难老年人：独居、空巢、失能、重残或计生特殊家庭等"),
+    "elderly.high_age": gettext_lazy("高龄低收入老年人"),
+    "child.distress": gettext_lazy("困境儿童：孤儿、事实无人抚养、低收入、残疾重病或监护缺失"),
+    "housing.low_income": gettext_lazy("住房困难：低收入家庭住危房、无房或租房"),
+    "vagrant.record": gettext_lazy("流浪乞讨：救助站或街面巡查登记且符合全部条件"),
+}
+
+
+def rule_label(rule: str | None) -> str:
+    """The Chinese name of a rule id; an unknown id (an older rule set) by its group's name."""
+    if not rule:
+        return ""
+    if rule in RULE_LABELS:
+        return str(RULE_LABELS[rule])
+    group = rule.split(".")[0]
+    return str(Group(group).label) if group in Group.values else _("（已停用的规则）")
+
+
+def param_labels(values: dict | None) -> list[str]:
+    """Parameters as "label：value unit", in the order of PARAMETERS (never the raw key)."""
+    values = values or {}
+    return [
+        f"{label}：{values[key]} {unit}".strip()
+        for key, (label, unit, _default) in PARAMETERS.items()
+        if key in values
+    ]
+
+
 def register_parameters() -> None:
     for key, (label, unit, default) in PARAMETERS.items():
         register(key, label, unit, default)

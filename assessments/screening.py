@@ -419,6 +419,9 @@ class Result:
     updated: int = 0
     tasks: int = 0
     reviews: int = 0
+    # Set by a sweep: how many households and persons it compared (not only those that changed).
+    compared_households: int = 0
+    compared_persons: int = 0
 
     def add(self, other: "Result") -> None:
         for name in ("changed", "gained", "lost", "updated", "tasks", "reviews"):
@@ -457,10 +460,14 @@ _EVENT_KIND = {
 }
 
 
-def _process(rows: list[tuple], params: rules.Params, workers, *, force: bool = False) -> Result:
+def _process(
+    rows: list[tuple], params: rules.Params, workers, *, force: bool = False, baseline: bool = False
+) -> Result:
     """Compare changed signatures with current decisions and overrides; write the differences.
 
     rows: (person id, household id, signature, stored signature, stored rule version).
+    ``baseline``: the first screening of the registry places people without a task each
+    (``baseline_reviews`` then leaves one review item per community).
     """
     result = Result(changed=len(rows))
     if not rows:
@@ -584,16 +591,67 @@ def _process(rows: list[tuple], params: rules.Params, workers, *, force: bool = 
         _update_rows(retired_overrides, ["active", "retired_at", "retired_reason"])
         if retired_overrides:
             Override.history.bulk_history_create(retired_overrides, update=True, default_date=now)
-        tasks = _tasks(events, params, workers)
-        if _is_postgres():
-            bulk.insert(Task, tasks, skip_conflicts=True, history_date=now)
-        else:
-            Task.objects.bulk_create(tasks, batch_size=1000, ignore_conflicts=True)
-            _record_task_history([t.dedupe_key for t in tasks if t.dedupe_key], now)
+        tasks = [] if baseline else _tasks(events, params, workers)
+        _insert_tasks(tasks, now)
         _save_states(rows, params)
     result.gained, result.lost, result.updated = len(creates), len(ends), len(updates)
     result.tasks, result.reviews = len(tasks), len(retired_overrides)
     return result
+
+
+def _insert_tasks(tasks: list[Task], when) -> None:
+    """Insert tasks (a dedupe key already present is skipped) with their "+" history rows."""
+    if not tasks:
+        return
+    if _is_postgres():
+        bulk.insert(Task, tasks, skip_conflicts=True, history_date=when)
+    else:
+        Task.objects.bulk_create(tasks, batch_size=1000, ignore_conflicts=True)
+        _record_task_history([t.dedupe_key for t in tasks if t.dedupe_key], when)
+
+
+def is_baseline(*, everyone: bool, last_sweep: ScreeningSweep | None = None) -> bool:
+    """The registry's first screening: the first sweep, or a run while nobody was ever screened
+    (the first import into an empty registry)."""
+    if everyone and last_sweep is None:
+        return True
+    return not ScreeningState.objects.exists()
+
+
+def baseline_reviews(params: rules.Params, workers, since) -> list[Task]:
+    """One review item per community for the people a baseline placed (decided since ``since``)."""
+    from django.db.models import Count, Q
+
+    rows = (
+        GroupDecision.objects.filter(active=True, decided_at__gte=since)
+        .values("person__household__town", "person__household__community")
+        .annotate(
+            n=Count("person", distinct=True),
+            high=Count("person", distinct=True, filter=~Q(tier=Tier.NORMAL)),
+        )
+        .order_by("person__household__community")
+    )
+    due = params.on + dt.timedelta(days=params["screen_task_due_days"])
+    tasks = []
+    for row in rows:
+        town_id, community_id = row["person__household__town"], row["person__household__community"]
+        detail = _("首次筛查（基线）纳入的分类对象，请逐一核实后确认；认定有误的请打开人员页否定。")
+        if row["high"]:
+            detail += " " + _("其中高风险或辍学预警 %(n)s 人，请优先核实。") % {"n": row["high"]}
+        tasks.append(
+            Task(
+                kind=TaskKind.BASELINE,
+                title=_("本社区新纳入分类对象 %(n)s 人，请核实") % {"n": row["n"]},
+                detail=detail,
+                town_id=town_id,
+                community_id=community_id,
+                assignee_id=assignee_for(workers, town_id, community_id),
+                due_date=due,
+                high_risk=bool(row["high"]),
+                dedupe_key=f"scr:baseline:{community_id}:{params.on.isoformat()}",
+            )
+        )
+    return tasks
 
 
 def _record_task_history(keys: list[str], when) -> None:
@@ -693,6 +751,7 @@ def _tasks(events, params: rules.Params, workers) -> list[Task]:
             person_id=f.person_id,
             assignee_id=assignee_for(workers, f.town_id, f.community_id),
             due_date=urgent_due if event == "tier" and tier == Tier.HIGH_RISK else normal_due,
+            high_risk=event == "tier",
             dedupe_key=key,
         )
     return list(tasks.values())
@@ -766,6 +825,7 @@ def rescreen(
     params = rules.Params.load(on)
     if everyone:
         return sweep(params, full=full, force=force, progress=progress, batch_size=batch_size)
+    baseline = is_baseline(everyone=False)
     if id_range is not None:
         households = changed_households(params, Scope("range", low=id_range[0], high=id_range[1]))
     elif household_ids is not None:
@@ -780,15 +840,20 @@ def rescreen(
         )
     else:
         raise ValueError("rescreen needs a scope")
-    return _rescreen_households(households, params, force=force, progress=progress, batch_size=batch_size)
+    return _rescreen_households(
+        households, params, force=force, progress=progress, batch_size=batch_size, baseline=baseline
+    )
 
 
-def _rescreen_households(households, params, *, force=False, progress=None, batch_size=BATCH) -> Result:
+def _rescreen_households(
+    households, params, *, force=False, progress=None, batch_size=BATCH, baseline=False
+) -> Result:
     result = Result()
     if not households:
         if progress:
             progress(0, 0)
         return result
+    started = timezone.now()
     rows = changed_signatures(params, households, force=force)
     workers = responsible_workers()
     total = len(rows)
@@ -797,15 +862,20 @@ def _rescreen_households(households, params, *, force=False, progress=None, batc
     for start in range(0, total, batch_size):
         batch = rows[start : start + batch_size]
         try:
-            result.add(_process(batch, params, workers, force=force))
+            result.add(_process(batch, params, workers, force=force, baseline=baseline))
         except IntegrityError:
             # Another run wrote the same people between our read and write: read again, once.
             log.warning("rescreen batch collided with a concurrent run; retrying")
             fresh = changed_signatures(params, {r[1] for r in batch}, force=force)
             fresh = [r for r in fresh if r[0] in {b[0] for b in batch}]
-            result.add(_process(fresh, params, workers, force=force))
+            result.add(_process(fresh, params, workers, force=force, baseline=baseline))
         if progress:
             progress(min(start + batch_size, total), total)
+    if baseline:
+        reviews = baseline_reviews(params, workers, started)
+        with transaction.atomic():
+            _insert_tasks(reviews, timezone.now())
+        result.tasks += len(reviews)
     return result
 
 
@@ -887,6 +957,22 @@ def delete_marks(ids: list[int]) -> None:
             cursor.execute(f"DELETE FROM {ScreeningMark._meta.db_table} WHERE {where}", args)
 
 
+def registry_size(households: set[int] | None = None) -> tuple[int, int]:
+    """(households, persons) a sweep compares: everyone, or the members of ``households``."""
+    person = Person._meta.db_table
+    if households is None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(DISTINCT household_id), COUNT(*) FROM {person}")
+            return tuple(cursor.fetchone())
+    persons = 0
+    for part in _household_chunks(households):
+        where, args = _id_list("household_id", part.ids)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM {person} WHERE {where}", args)
+            persons += cursor.fetchone()[0]
+    return len(households), persons
+
+
 SWEEP_LOCK = 0x5A53_5745  # "ZSWE": one sweep at a time (PostgreSQL advisory lock)
 
 
@@ -921,11 +1007,16 @@ def _sweep(params: rules.Params, *, full: bool, force: bool, progress, batch_siz
     mark_ids, marked = read_marks()
     last = ScreeningSweep.objects.order_by("-finished_at", "-id").first()
     reason = _("按要求全量核对") if full or force else full_sweep_reason(last, params)
+    baseline = is_baseline(everyone=True, last_sweep=last)
     if reason:
+        compared = registry_size()
         households = changed_households(params, Scope("all"))
     else:
         households = marked | calendar_households(last.on, params)
-    result = _rescreen_households(households, params, force=force, progress=progress, batch_size=batch_size)
+        compared = registry_size(households)
+    result = _rescreen_households(
+        households, params, force=force, progress=progress, batch_size=batch_size, baseline=baseline
+    )
     with transaction.atomic():
         delete_marks(mark_ids)
         ScreeningSweep.objects.create(
@@ -935,8 +1026,11 @@ def _sweep(params: rules.Params, *, full: bool, force: bool, progress, batch_siz
             rule_version=rules.RULE_VERSION,
             params_version=params.version,
             marks_upto=max(mark_ids, default=0),
-            households=len(households),
+            households=compared[0],
+            persons=compared[1],
+            changed_households=len(households),
             changed=result.changed,
             seconds=round(time.perf_counter() - started, 3),
         )
+    result.compared_households, result.compared_persons = compared
     return result

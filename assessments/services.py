@@ -7,18 +7,20 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import idnumber
 from core.models import Task
+from core.scoping import CHANGE
 from households import choices as hc
 from households import services as household_services
 from households.models import Division, Person
 from households.policy import policy_value
 
 from . import choices as c
-from . import rules, screening
+from . import rules, screening, selectors
 from .models import Alert, GroupDecision, Override, ScreeningState, VagrantRecord
 from .tasks import enqueue_rescreen
 
@@ -108,6 +110,105 @@ def task_complete(*, task: Task, user, note: str) -> Task:
     task.completion_note = note
     task.save(update_fields=["status", "completed_at", "completed_by", "completion_note"])
     return task
+
+
+TASK_CONFIRM, TASK_CLOSE = "confirm", "close"
+BULK_LIMIT = 500
+
+
+def _in_area_or_404(queryset, ids) -> list:
+    """All of ``ids`` from a restricted queryset, or 404: a selection with anything outside the
+    user's area (or unknown) is refused whole, without saying which (do not confirm it exists)."""
+    wanted = {int(i) for i in ids}
+    if not wanted or len(wanted) > BULK_LIMIT:
+        raise ValidationError(_("请选择 1 至 %(n)s 项。") % {"n": BULK_LIMIT})
+    found = list(queryset.filter(pk__in=wanted))
+    if len(found) != len(wanted):
+        raise Http404
+    return found
+
+
+def _finish_tasks(tasks: list[Task], *, user, status: str, note: str) -> int:
+    """Move open tasks to done or cancelled in one conditional UPDATE, with their history rows."""
+    now = timezone.now()
+    open_ids = [t.pk for t in tasks if t.status == Task.Status.OPEN]
+    changed = Task.objects.filter(pk__in=open_ids, status=Task.Status.OPEN).update(
+        status=status, completed_at=now, completed_by=user, completion_note=note
+    )
+    done = list(Task.objects.filter(pk__in=open_ids, status=status, completed_at=now))
+    if done:
+        Task.history.bulk_history_create(done, update=True, default_user=user, default_date=now)
+    return changed
+
+
+@transaction.atomic
+def tasks_bulk(*, task_ids, user, action: str, reason: str = "") -> int:
+    """Confirm (mark done) or close (cancel, with a reason) a selection of tasks; returns how many.
+
+    Confirming a community's baseline review confirms every placement it lists.
+    """
+    _require_writer(user)
+    reason = (reason or "").strip()[:1000]
+    if action not in (TASK_CONFIRM, TASK_CLOSE):
+        raise ValidationError(_("请选择批量操作。"))
+    if action == TASK_CLOSE and not reason:
+        raise ValidationError({"reason": _("关闭事项须填写原因。")})
+    tasks = _in_area_or_404(Task.objects.restrict(user, CHANGE).select_for_update(of=("self",)), task_ids)
+    if action == TASK_CLOSE:
+        return _finish_tasks(tasks, user=user, status=Task.Status.CANCELLED, note=reason)
+    for task in tasks:
+        if task.kind == c.TaskKind.BASELINE and task.status == Task.Status.OPEN:
+            pending = selectors.baseline_pending(task=task, user=user, action=CHANGE).values_list(
+                "pk", flat=True
+            )
+            _confirm_decisions(list(pending), user=user, reason=reason or _("首次筛查核实：情况属实"))
+    return _finish_tasks(tasks, user=user, status=Task.Status.DONE, note=reason or _("已核实确认"))
+
+
+def _confirm_decisions(decision_ids: list[int], *, user, reason: str) -> int:
+    """Confirm placements in bulk (no re-screening needed: a confirmation keeps them as they are)."""
+    decisions = GroupDecision.objects.filter(pk__in=decision_ids, active=True)
+    taken = set(
+        Override.objects.filter(person_id__in=decisions.values("person_id"), active=True).values_list(
+            "person_id", "group"
+        )
+    )
+    new = [
+        Override(
+            person_id=d.person_id,
+            group=d.group,
+            verdict=c.Verdict.CONFIRM,
+            reason=reason,
+            fingerprint=d.fingerprint,
+            decision=d,
+            created_by=user,
+        )
+        for d in decisions.only("id", "person_id", "group", "fingerprint")
+        if (d.person_id, d.group) not in taken
+    ]
+    created = Override.objects.bulk_create(new, batch_size=1000)
+    if created:
+        Override.history.bulk_history_create(created, default_user=user)
+    return len(created)
+
+
+@transaction.atomic
+def baseline_confirm(*, task: Task, decision_ids, user, reason: str = "") -> int:
+    """Confirm the selected placements of a community's baseline review; returns how many.
+
+    Anything not in the review's list (another community, outside the user's area, already
+    decided) refuses the whole selection. The review is done once nothing is left to confirm.
+    """
+    _require_writer(user)
+    if task.kind != c.TaskKind.BASELINE:
+        raise Http404
+    pending = selectors.baseline_pending(task=task, user=user, action=CHANGE)
+    decisions = _in_area_or_404(pending, decision_ids)
+    reason = (reason or "").strip()[:1000] or _("首次筛查核实：情况属实")
+    confirmed = _confirm_decisions([d.pk for d in decisions], user=user, reason=reason)
+    if task.status == Task.Status.OPEN and not selectors.baseline_pending(task=task, user=None).exists():
+        _finish_tasks([task], user=user, status=Task.Status.DONE, note=_("已全部核实确认"))
+    return confirmed
 
 
 # ---------------------------------------------------------------------------------------------

@@ -15,7 +15,11 @@ urlpatterns = [
         "groups/overrides/<int:pk>/withdraw/", views.OverrideWithdrawView.as_view(), name="override-withdraw"
     ),
     path("tasks/", views.TaskListView.as_view(), name="task-list"),
+    path("tasks/bulk/", views.TaskBulkView.as_view(), name="task-bulk"),
+    path("tasks/supervision/", views.SupervisionView.as_view(), name="task-supervision"),
     path("tasks/<int:pk>/", views.TaskDetailView.as_view(), name="task-detail"),
+    path("tasks/<int:pk>/review/", views.BaselineReviewView.as_view(), name="baseline-review"),
+    path("tasks/<int:pk>/review/confirm/", views.BaselineConfirmView.as_view(), name="baseline-confirm"),
     path("tasks/<int:pk>/complete/", views.TaskCompleteView.as_view(), name="task-complete"),
     path("warnings/", views.AlertListView.as_view(), name="alert-list"),
     path("warnings/new/", views.AlertCreateView.as_view(), name="alert-create"),

@@ -8,8 +8,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
-from django.views.generic import ListView
+from django.views.generic import ListView, TemplateView
 
+from accounts.choices import Role
 from core.models import Task
 from core.views import (
     ObjectActionView,
@@ -22,7 +23,7 @@ from core.views import (
 from households.models import Person
 
 from . import choices as c
-from . import services
+from . import selectors, services
 from .filtersets import (
     AlertFilterSet,
     GroupDecisionFilterSet,
@@ -35,7 +36,9 @@ from .forms import (
     AlertHandleForm,
     AlertImportForm,
     AlertVerifyForm,
+    BaselineConfirmForm,
     OverrideForm,
+    TaskBulkForm,
     TaskCompleteForm,
     VagrantForm,
 )
@@ -81,14 +84,20 @@ class GroupListView(StaffOnlyMixin, ObjectListView):
         ).prefetch_related("overrides")
 
     def get_context_data(self, **kwargs):
+        user = self.request.user
         counts = dict(
-            GroupDecision.objects.restrict(self.request.user)
+            GroupDecision.objects.restrict(user)
             .filter(active=True)
             .values_list("group")
             .annotate(n=Count("id"))
         )
+        # Most vagrants are on no roster: their open, eligible intake records are the group's other
+        # members (a record linked to a registry person is counted through that person's decision).
+        unlisted = VagrantRecord.objects.restrict(user).open_eligible().filter(person__isnull=True).count()
+        counts[c.Group.VAGRANT] = counts.get(c.Group.VAGRANT, 0) + unlisted
         return super().get_context_data(
             group_counts=[(code, label, counts.get(code, 0)) for code, label in c.Group.choices],
+            unlisted_vagrants=unlisted,
             last_sweep=ScreeningSweep.objects.order_by("-finished_at", "-id").first(),
             **kwargs,
         )
@@ -207,7 +216,9 @@ class TaskListView(StaffOnlyMixin, ObjectListView):
     sort_fields = {"due": "due_date", "created": "created_at"}
 
     def base_queryset(self):
-        return Task.objects.select_related("person", "household__town", "household__community", "assignee")
+        return Task.objects.select_related(
+            "person", "household__town", "household__community", "town", "community", "assignee"
+        )
 
     def get_filterset_kwargs(self, filterset_class):
         # Bound even without parameters, so the default queue ("my open tasks") applies.
@@ -216,8 +227,137 @@ class TaskListView(StaffOnlyMixin, ObjectListView):
     def get_queryset(self):
         queryset = super().get_queryset()
         if not self.request.GET.get("sort"):
-            return queryset.overdue_first()  # open first, earliest due (overdue) on top
+            return queryset.by_priority()  # open; high risk; overdue and earliest due first
         return queryset
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # Totals of the queue as filtered except by kind and state (those are the table's axes).
+        queue = {k: v for k, v in self.request.GET.items() if k not in ("kind", "status", "page", "sort")}
+        base = TaskFilterSet(
+            data={**queue, "status": "any"},
+            queryset=super(ObjectListView, self).get_queryset(),
+            request=self.request,
+        ).qs
+        context.update(
+            totals=selectors.task_totals(base),
+            bulk_form=TaskBulkForm(),
+            can_supervise=can_supervise(self.request.user),
+        )
+        return context
+
+
+def can_supervise(user) -> bool:
+    """Managers, admins and town workers; not community workers (their list is their supervision)."""
+    return bool(
+        getattr(user, "sees_whole_city", False)
+        or getattr(user, "role", "") in (Role.TOWN_WORKER, Role.CITY_MANAGER, Role.ADMIN)
+    )
+
+
+class TaskBulkView(StaffOnlyMixin, View):
+    """POST a selection from the task page: confirm or close them (all in the user's area, or 404)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        form = TaskBulkForm(request.POST)
+        back = request.POST.get("next") or reverse("assessments:task-list")
+        if not back.startswith("/tasks/"):
+            back = reverse("assessments:task-list")
+        if not request.user.can_write:
+            raise Http404
+        if not form.is_valid():
+            messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+            return HttpResponseRedirect(back)
+        try:
+            n = services.tasks_bulk(
+                task_ids=form.cleaned_data["ids"],
+                user=request.user,
+                action=form.cleaned_data["action"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            messages.error(request, "；".join(error.messages))
+            return HttpResponseRedirect(back)
+        messages.success(request, _("已处理 %(n)s 项事项。") % {"n": n})
+        return HttpResponseRedirect(back)
+
+
+class BaselineReviewView(StaffOnlyMixin, ObjectDetailView):
+    """A community's baseline review: the people the first screening placed, to confirm in bulk."""
+
+    model = Task
+    template_name = "assessments/baseline_review.html"
+    paginate_by = 100
+
+    def base_queryset(self):
+        return Task.objects.filter(kind=c.TaskKind.BASELINE).select_related("town", "community", "assignee")
+
+    def get_context_data(self, **kwargs):
+        from django.core.paginator import Paginator
+
+        pending = (
+            selectors.baseline_pending(task=self.object, user=self.request.user)
+            .select_related("person__household")
+            .order_by("-tier", "person__household_id", "person_id", "group")
+        )
+        page = Paginator(pending, self.paginate_by).get_page(self.request.GET.get("page"))
+        return super().get_context_data(
+            page_obj=page,
+            paginator=page.paginator,
+            decisions=page.object_list,
+            form=BaselineConfirmForm(),
+            **kwargs,
+        )
+
+
+class BaselineConfirmView(StaffOnlyMixin, ScopedObjectMixin, View):
+    http_method_names = ["post"]
+    model = Task
+
+    def base_queryset(self):
+        return Task.objects.filter(kind=c.TaskKind.BASELINE)
+
+    def post(self, request, pk):
+        task = self.get_object()
+        back = reverse("assessments:baseline-review", args=[task.pk])
+        form = BaselineConfirmForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+            return HttpResponseRedirect(back)
+        try:
+            n = services.baseline_confirm(
+                task=task,
+                decision_ids=form.cleaned_data["ids"],
+                user=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            messages.error(request, "；".join(error.messages))
+            return HttpResponseRedirect(back)
+        messages.success(request, _("已确认 %(n)s 项分类认定。") % {"n": n})
+        return HttpResponseRedirect(back)
+
+
+class SupervisionView(StaffOnlyMixin, TemplateView):
+    """Open and overdue tasks per town or community and per worker, each number a link to the list."""
+
+    template_name = "assessments/supervision.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not can_supervise(request.user):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        town_id = None
+        if self.request.user.sees_whole_city:
+            raw = self.request.GET.get("town", "")
+            town_id = int(raw) if raw.isdigit() else None
+        return super().get_context_data(
+            **selectors.supervision(user=self.request.user, town_id=town_id), **kwargs
+        )
 
 
 class TaskDetailView(StaffOnlyMixin, ObjectDetailView):
@@ -225,7 +365,9 @@ class TaskDetailView(StaffOnlyMixin, ObjectDetailView):
     template_name = "assessments/task_detail.html"
 
     def base_queryset(self):
-        return Task.objects.select_related("person", "household__town", "household__community", "assignee")
+        return Task.objects.select_related(
+            "person", "household__town", "household__community", "town", "community", "assignee"
+        )
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(form=TaskCompleteForm(), **kwargs)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .scoping import VIEW, area_q
+from .scoping import VIEW, area_q, scoped_queryset
 
 
 class RevealLog(models.Model):
@@ -120,18 +120,25 @@ class Job(models.Model):
         )
 
 
-class TaskQuerySet(models.QuerySet):
-    def restrict(self, user, action: str = VIEW):
-        """Tasks about households in the user's area, and tasks assigned to the user."""
-        if user is None or not user.is_authenticated or not user.is_active or user.is_volunteer:
-            return self.none()  # volunteers see visits only, never staff follow-ups
-        return self.filter(area_q(user, "household__", action) | Q(assignee=user))
+class TaskQuerySet(scoped_queryset("household__")):
+    """Tasks about households in the user's area, tasks about an area of theirs (a community's
+    baseline review), and tasks assigned to them. Volunteers see visits only, never staff tasks."""
+
+    volunteers_see = False
+
+    def also_visible(self, user, action: str) -> Q | None:
+        if not (user.is_authenticated and user.is_active) or (action != VIEW and not user.can_write):
+            return None
+        return area_q(user, "", action) | Q(assignee=user)
 
     def open(self):
         return self.filter(status=Task.Status.OPEN)
 
-    def overdue_first(self):
-        return self.order_by("status", "due_date", "id")
+    def by_priority(self):
+        """Open first; then high risk, then the earliest due date (overdue ones are the earliest)."""
+        return self.order_by("status", "-high_risk", "due_date", "id")
+
+    overdue_first = by_priority
 
 
 class Task(models.Model):
@@ -170,7 +177,28 @@ class Task(models.Model):
         blank=True,
         related_name="tasks",
     )
+    # The area of a task about no household (a community's baseline review); empty otherwise.
+    town = models.ForeignKey(
+        "households.Division",
+        verbose_name=_("镇街"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    community = models.ForeignKey(
+        "households.Division",
+        verbose_name=_("村（社区）"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    grid = models.ForeignKey(
+        "households.Division", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     due_date = models.DateField(_("截止日期"))
+    high_risk = models.BooleanField(_("高风险"), default=False)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.OPEN)
     dedupe_key = models.CharField(max_length=120, null=True, blank=True, unique=True, editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
@@ -188,7 +216,18 @@ class Task(models.Model):
     objects = TaskQuerySet.as_manager()
     # History is read per task (by id); indexes on its copies of the foreign keys and the dedupe
     # key were only ever written (a screening run writes thousands of task history rows).
-    history = HistoricalRecords(no_db_index=["assignee", "completed_by", "household", "person", "dedupe_key"])
+    history = HistoricalRecords(
+        no_db_index=[
+            "assignee",
+            "completed_by",
+            "household",
+            "person",
+            "dedupe_key",
+            "town",
+            "community",
+            "grid",
+        ]
+    )
 
     class Meta:
         verbose_name = _("待办事项")

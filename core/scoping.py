@@ -34,11 +34,24 @@ def area_q(user, prefix: str, action: str = VIEW) -> Q:
 
 class ScopedQuerySet(models.QuerySet):
     scope_prefix: str | None = None
+    volunteers_see = True
+
+    def also_visible(self, user, action: str) -> Q | None:
+        """Rows a model lets a user see beyond its household's area (e.g. tasks assigned to them)."""
+        return None
 
     def restrict(self, user, action: str = VIEW):
         if self.scope_prefix is None:
             raise NotImplementedError(f"{self.model.__name__} has no scope_prefix")
-        return self.filter(area_q(user, self.scope_prefix, action))
+        if not self.volunteers_see and getattr(user, "is_volunteer", False):
+            return self.none()
+        area = area_q(user, self.scope_prefix, action)
+        if not area.children:
+            # Q() is "the whole city": OR-ing it with anything would collapse to the other term
+            # (``Q() | Q(x)`` is ``Q(x)``), which once hid every task from city-wide roles.
+            return self.all()
+        extra = self.also_visible(user, action)
+        return self.filter(area if extra is None else area | extra)
 
 
 def scoped_queryset(prefix: str):

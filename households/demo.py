@@ -180,6 +180,11 @@ def make_households(count: int, *, seed: int = 2026, chunk: int = 2000, progress
             Person.objects.bulk_create(persons, batch_size=2000)
             statuses = [s for members in by_household for s in _statuses(rng, members, today)]
             AssistanceStatus.objects.bulk_create(statuses, batch_size=2000)
+            # bulk_create skips simple-history: without a "+" row the first edit of a demo
+            # record showed "修改家庭" with nothing to compare it with.
+            for model, rows in ((Household, new_households), (Person, persons), (AssistanceStatus, statuses)):
+                if hasattr(model, "history") and rows:
+                    model.history.bulk_history_create(rows, batch_size=2000, default_change_reason="演示数据")
         created += len(new_households)
         if progress:
             progress(start + len(codes), count)

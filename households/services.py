@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core import idnumber, privacy
-from core.models import RevealLog
+from core.models import RevealLog, Task
 
 from . import choices as c
 from .hooks import households_changed
@@ -144,13 +144,46 @@ def person_update(
     return person
 
 
+STATUS_END_TASK = "status_end"  # core.Task.kind: a task to end the statuses of a deceased person
+
+
 @transaction.atomic
 def person_set_status(*, person: Person, user, status: str) -> Person:
     _require_writer(user)
+    was = Person.objects.values_list("status", flat=True).get(pk=person.pk)
     person.status = status
     person.save(update_fields=["status", "updated_at"])
+    if status == c.PersonStatus.DECEASED and was != c.PersonStatus.DECEASED:
+        ask_to_end_statuses(person=person, user=user)
     households_changed([person.household_id])
     return person
+
+
+def ask_to_end_statuses(*, person: Person, user) -> Task | None:
+    """A deceased person's current statuses (低保 etc.) do not end by themselves: the worker who
+    recorded the death gets a task to end them (the next roster import without them confirms it)."""
+    current = list(person.statuses.current())
+    if not current:
+        return None
+    kinds = "、".join(str(s.get_kind_display()) for s in current)
+    task, _created = Task.objects.get_or_create(
+        dedupe_key=f"deceased:{person.pk}:statuses",
+        defaults={
+            "kind": STATUS_END_TASK,
+            "title": (
+                _("%(name)s 已死亡，请终止其救助身份：%(kinds)s") % {"name": person.name, "kinds": kinds}
+            )[:200],
+            "detail": _(
+                "请在人员页逐项“终止”上述救助身份（填写终止日期）；下次名单导入中该人员不在名单时，系统也会终止其状态。"
+            ),
+            "household_id": person.household_id,
+            "person": person,
+            "assignee": user if user.can_write and not user.sees_whole_city else None,
+            "due_date": dt.date.today() + dt.timedelta(days=7),
+            "high_risk": False,
+        },
+    )
+    return task
 
 
 @transaction.atomic

@@ -318,6 +318,14 @@ class PersonStatusView(ObjectActionView):
             messages.success(
                 self.request, _("人员状态已更新为：%(s)s。") % {"s": c.PersonStatus(status).label}
             )
+            current = person.statuses.current()
+            if status == c.PersonStatus.DECEASED and current.exists():
+                kinds = "、".join(str(s.get_kind_display()) for s in current)
+                messages.warning(
+                    self.request,
+                    _("该人员仍有有效的救助身份（%(kinds)s），已生成待办事项，请逐项终止。")
+                    % {"kinds": kinds},
+                )
         return HttpResponseRedirect(reverse("households:person-detail", args=[person.pk]))
 
 

@@ -84,8 +84,11 @@ class TaskSerializer(serializers.ModelSerializer):
             "detail",
             "household",
             "person",
+            "town",
+            "community",
             "assignee",
             "due_date",
+            "high_risk",
             "status",
             "is_overdue",
             "created_at",
@@ -98,6 +101,18 @@ class TaskSerializer(serializers.ModelSerializer):
 
 class TaskCompleteSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000)
+
+
+class TaskBulkSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), min_length=1, max_length=500
+    )
+    action = serializers.ChoiceField(choices=[("confirm", "confirm"), ("close", "close")])
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class TaskBulkResultSerializer(serializers.Serializer):
+    processed = serializers.IntegerField()
 
 
 class AlertSerializer(serializers.ModelSerializer):
@@ -226,6 +241,8 @@ class ScreeningSweepSerializer(serializers.ModelSerializer):
             "rule_version",
             "params_version",
             "households",
+            "persons",
+            "changed_households",
             "changed",
             "seconds",
             "finished_at",

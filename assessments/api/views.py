@@ -85,6 +85,21 @@ class TaskViewSet(StaffOnlyApiMixin, ScopedReadOnlyViewSet):
             )
         return Response(s.TaskSerializer(task, context={"request": request}).data)
 
+    @extend_schema(request=s.TaskBulkSerializer, responses=s.TaskBulkResultSerializer)
+    @action(detail=False, methods=["post"])
+    def bulk(self, request):
+        """Confirm or close (with a reason) a selection; any id outside the caller's area: 404, nothing done."""
+        body = s.TaskBulkSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        with service_errors():
+            n = services.tasks_bulk(
+                task_ids=body.validated_data["ids"],
+                user=request.user,
+                action=body.validated_data["action"],
+                reason=body.validated_data["reason"],
+            )
+        return Response({"processed": n})
+
 
 class AlertViewSet(
     StaffOnlyApiMixin,

@@ -21,3 +21,12 @@ document.body.addEventListener("htmx:configRequest", function (event) {
   var summary = document.querySelector(".error-summary");
   if (summary) { summary.focus(); }
 })();
+// A "select all" checkbox ticks the row checkboxes named by its data-check-all attribute.
+document.addEventListener("change", function (event) {
+  var name = event.target.getAttribute && event.target.getAttribute("data-check-all");
+  if (!name) { return; }
+  var form = event.target.form || document;
+  form.querySelectorAll('input[type=checkbox][name="' + name + '"]').forEach(function (box) {
+    box.checked = event.target.checked;
+  });
+});

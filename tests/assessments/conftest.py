@@ -51,3 +51,10 @@ def rescreen():
         return screening.rescreen(on=on, **kwargs)
 
     return run
+
+
+@pytest.fixture
+def already_screened(db):
+    """A registry that had its first (baseline) screening: later changes get their own tasks."""
+    make_person(age=30, household=HouseholdFactory(community=community("烟洲社区")))
+    screening.rescreen(everyone=True, on=ON)

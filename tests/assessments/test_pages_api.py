@@ -129,11 +129,28 @@ def test_person_api_lists_current_groups_without_n_plus_one(screened, huayuan, l
 
 def test_task_queue_overdue_first_and_completion(screened, huayuan, login):
     client = login(huayuan)
-    tasks = list(Task.objects.filter(assignee=huayuan))
+    tasks = list(Task.objects.filter(assignee=huayuan, high_risk=False))
+    assert len(tasks) >= 1
     late = tasks[-1]
     Task.objects.filter(pk=late.pk).update(due_date=dt.date(2020, 1, 1))
+    normal = Task.objects.create(
+        kind="alert_verify",
+        title="普通事项",
+        household=screened["elder"].household,
+        assignee=huayuan,
+        due_date=dt.date(2026, 1, 1),
+    )
+    urgent = Task.objects.create(
+        kind="screening_tier",
+        title="高风险事项",
+        household=screened["elder"].household,
+        assignee=huayuan,
+        due_date=dt.date(2030, 1, 1),
+        high_risk=True,
+    )
     page = client.get("/tasks/").content.decode()
-    assert page.index(late.title) < min(page.index(t.title) for t in tasks if t.pk != late.pk)
+    # Priority: high risk first (even when due later), then overdue, then the due date.
+    assert page.index(urgent.title) < page.index(late.title) < page.index(normal.title)
     assert "逾期" in page
     assert client.post(f"/tasks/{late.pk}/complete/", {"note": ""}).status_code == 200  # note required
     assert client.post(f"/tasks/{late.pk}/complete/", {"note": "已电话联系"}).status_code == 302

@@ -22,7 +22,7 @@ from .conftest import ON, born, groups_of, make_person
 pytestmark = pytest.mark.django_db
 
 
-def test_second_run_changes_nothing(rescreen):
+def test_second_run_changes_nothing(already_screened, rescreen):
     make_person(age=82, living_arrangement="alone")
     make_person(age=9, low_income=True)
     first = rescreen()
@@ -35,7 +35,7 @@ def test_second_run_changes_nothing(rescreen):
     assert Task.objects.count() == tasks
 
 
-def test_redelivered_job_does_nothing_more(rescreen):
+def test_redelivered_job_does_nothing_more(already_screened, rescreen):
     make_person(age=82, living_arrangement="alone")
     job = Job.objects.create(kind=JOB_KIND, params={"everyone": True})
     run_rescreen_job.apply(args=[job.pk])
@@ -111,7 +111,9 @@ def test_reaching_high_risk_creates_an_urgent_task(rescreen):
     assert task.due_date == tomorrow + dt.timedelta(days=2)
 
 
-def test_follow_up_goes_to_community_worker_then_town_worker_then_area(rescreen, huayuan, dongqu):
+def test_follow_up_goes_to_community_worker_then_town_worker_then_area(
+    already_screened, rescreen, huayuan, dongqu
+):
     in_huayuan = make_person(age=82, living_arrangement="alone")
     other_community = HouseholdFactory(community=community("桃苑社区"))
     in_taoyuan = make_person(age=82, living_arrangement="alone", household=other_community)
@@ -127,7 +129,7 @@ def test_follow_up_goes_to_community_worker_then_town_worker_then_area(rescreen,
     assert Task.objects.restrict(dongqu).filter(person=in_west).count() == 0
 
 
-def test_due_date_comes_from_a_parameter(rescreen, admin_user):
+def test_due_date_comes_from_a_parameter(already_screened, rescreen, admin_user):
     from households.models import PolicyParameter
 
     PolicyParameter.objects.create(key="screen_task_due_days", value=3, effective_from=ON)
@@ -136,7 +138,7 @@ def test_due_date_comes_from_a_parameter(rescreen, admin_user):
     assert Task.objects.get(person=person).due_date == ON + dt.timedelta(days=3)
 
 
-def test_housing_gives_one_task_per_household(rescreen):
+def test_housing_gives_one_task_per_household(already_screened, rescreen):
     head = make_person(age=45, low_income=True, household_fields={"housing": "none"})
     make_person(age=40, household=head.household)
     rescreen()

@@ -94,6 +94,7 @@ def test_history_does_not_name_a_household_outside_the_area(
 
 
 def test_rescreen_tasks_get_history_rows(household):
+    screening.rescreen(household_ids=[household.pk])  # the registry's first (baseline) screening
     PersonFactory(
         household=household, relation="parent", birth=dt.date(1935, 1, 1), living_arrangement="alone"
     )
