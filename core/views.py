@@ -12,6 +12,7 @@ from django.views import View
 from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 
+from .export import ExportMixin
 from .scoping import CHANGE, VIEW
 
 
@@ -26,8 +27,11 @@ class ScopedMixin:
         return self.base_queryset().restrict(self.request.user, self.scope_action)
 
 
-class ObjectListView(ScopedMixin, FilterView):
-    """A filtered, sorted, paginated list. ``sort_fields`` maps ?sort= values to order_by fields."""
+class ObjectListView(ExportMixin, ScopedMixin, FilterView):
+    """A filtered, sorted, paginated list. ``sort_fields`` maps ?sort= values to order_by fields.
+
+    With ``export_columns`` declared, a POST to the list URL exports it to Excel (core/export.py).
+    """
 
     paginate_by = 25
     sort_fields: dict[str, str] = {}

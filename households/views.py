@@ -21,7 +21,7 @@ from core.views import (
 )
 
 from . import choices as c
-from . import services
+from . import exports, services
 from .filtersets import DivisionFilterSet, HouseholdFilterSet, PersonFilterSet
 from .forms import AssistanceStatusForm, HouseholdForm, PersonForm, StatusEndForm
 from .models import AssistanceStatus, Division, Household, Person
@@ -69,6 +69,7 @@ class HouseholdListView(ObjectListView):
     model = Household
     filterset_class = HouseholdFilterSet
     template_name = "households/household_list.html"
+    export_columns = exports.HOUSEHOLD_COLUMNS
     sort_fields = {
         "id": "id",
         "town": "town__code",
@@ -173,6 +174,7 @@ class PersonListView(ObjectListView):
     model = Person
     filterset_class = PersonFilterSet
     template_name = "households/person_list.html"
+    export_columns = exports.PERSON_COLUMNS
     sort_fields = {
         "name": "name_initials",
         "age": "birth_date",
@@ -368,6 +370,7 @@ class DivisionListView(ObjectListView):
     model = Division
     filterset_class = DivisionFilterSet
     template_name = "households/division_list.html"
+    export_columns = exports.DIVISION_COLUMNS
     default_sort = "code"
     sort_fields = {"code": "code", "name": "name"}
 

@@ -5,12 +5,17 @@ from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import SimpleRouter
 
 from accounts.views import LoginView
 from assessments.api.urls import router as assessments_router
+from core.api_exports import ExportViewSet
 from households.api.urls import router
 from households.views import HomeView
 from imports.api.urls import router as imports_router
+
+core_router = SimpleRouter()
+core_router.register("exports", ExportViewSet, basename="api-export")
 
 admin.site.site_header = "中山困难群众分类关爱帮扶系统"
 admin.site.site_title = "关爱帮扶系统管理"
@@ -19,6 +24,7 @@ api_urlpatterns = [
     path("", include(router.urls)),
     path("", include(imports_router.urls)),
     path("", include(assessments_router.urls)),
+    path("", include(core_router.urls)),
     path("token/", obtain_auth_token, name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
