@@ -26,7 +26,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.http import HttpRequest, QueryDict
+from django.http import Http404, HttpRequest, QueryDict
 from django.urls import NoReverseMatch, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -257,6 +257,11 @@ class ExportMixin:
     export_api = False  # set by the API entry point: post() returns the ExportLog
     export_list_name = None  # the list's URL name; from the request when not set
 
+    @staticmethod
+    def export_allowed(user) -> bool:
+        """Volunteers see a visit's minimum on screen; a spreadsheet of it is never necessary."""
+        return bool(user.is_authenticated and not user.is_volunteer)
+
     def get_export_title(self) -> str:
         return str(self.export_title or self.model._meta.verbose_name_plural)
 
@@ -282,6 +287,8 @@ class ExportMixin:
 
         if self.export_columns is None:
             return self.http_method_not_allowed(request, *args, **kwargs)
+        if not self.export_allowed(request.user):
+            raise Http404
 
         try:
             export = export_services.export_start(
@@ -300,7 +307,7 @@ class ExportMixin:
     def get_context_data(self, **kwargs):
         columns = self.export_columns
         return super().get_context_data(
-            export_enabled=columns is not None,
+            export_enabled=columns is not None and self.export_allowed(self.request.user),
             export_personal=columns is not None and columns.has_personal_ids,
             **kwargs,
         )

@@ -134,8 +134,12 @@ def test_invalid_filter_is_a_chinese_400(login, huayuan, household):
     assert not ExportLog.objects.exists()
 
 
-def test_volunteer_cannot_export_staff_lists(login, volunteer):
-    assert login(volunteer).post("/groups/").status_code in (403, 404)
+def test_volunteer_cannot_export_even_the_lists_they_see(login, volunteer):
+    client = login(volunteer)
+    assert client.post("/groups/").status_code in (403, 404)
+    page = client.get("/households/")
+    assert page.status_code == 200 and "导出 Excel" not in page.content.decode()
+    assert client.post("/households/").status_code == 404
     assert not ExportLog.objects.exists()
 
 
