@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import SimpleRouter
 
+from accounts.api import UserViewSet
 from accounts.views import LoginView
 from assessments.api.urls import router as assessments_router
 from core.api_exports import ExportViewSet
@@ -16,6 +17,7 @@ from imports.api.urls import router as imports_router
 
 core_router = SimpleRouter()
 core_router.register("exports", ExportViewSet, basename="api-export")
+core_router.register("users", UserViewSet, basename="api-user")
 
 admin.site.site_header = "中山困难群众分类关爱帮扶系统"
 admin.site.site_title = "关爱帮扶系统管理"
@@ -36,6 +38,7 @@ urlpatterns = [
     path("imports/", include("imports.urls")),
     path("", include("assessments.urls")),
     path("", include("core.urls")),
+    path("", include("accounts.urls")),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
