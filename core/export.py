@@ -230,9 +230,13 @@ def describe_filters(filterset) -> str:
     parts = []
     for name, field in filterset.form.fields.items():
         value = filterset.form.cleaned_data.get(name)
-        if value in (None, "", [], ()):
-            continue
         choices = dict(getattr(field, "choices", ()) or ())
+        if value in (None, "", [], ()):
+            # An empty choice that means something ("我的待办", "待办") is a filter too.
+            default = str(choices.get("", ""))
+            if default and default not in ("---------", str(_("全部"))):
+                parts.append(f"{field.label or name}：{default}")
+            continue
         if isinstance(value, models.Model):
             text = str(value)
         elif isinstance(value, bool):

@@ -27,6 +27,11 @@ def column(header, rows, label):
     return [row[index] for row in rows]
 
 
+@pytest.fixture(autouse=True)
+def _export_files_in_tmp(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+
+
 @pytest.fixture
 def people(household):
     """李小明 in 花苑 (household fixture) and 王烟洲 in 烟洲 (西区)."""
@@ -271,3 +276,8 @@ def test_long_digit_values_are_text(login, huayuan, people):
     header = [c.value for c in sheet[1]]
     cell = sheet.cell(row=2, column=header.index("身份证号码") + 1)
     assert cell.data_type == "s" and re.fullmatch(r"\d{17}[\dX]", cell.value)
+
+
+def test_default_task_queue_is_described_in_the_log(login, huayuan):
+    login(huayuan).post("/tasks/")
+    assert ExportLog.objects.get().description == "范围：我的待办；状态：待办"
