@@ -639,7 +639,10 @@ def test_export_has_exactly_the_rows_the_list_shows(
         assert not ExportLog.objects.exists()
         return
     if page.status_code != 200:
-        assert response.status_code == api.status_code == page.status_code, (page.status_code, response.status_code)
+        assert response.status_code == api.status_code == page.status_code, (
+            page.status_code,
+            response.status_code,
+        )
         assert not ExportLog.objects.exists()
         return
     assert api.status_code == 201, api.content
