@@ -17,6 +17,7 @@ Small exports are answered at once; larger ones run as a background job (core's 
 polls a progress bar and offers the file to the user who asked for it.
 """
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable
@@ -66,6 +67,9 @@ class Context:
     reveal: bool
     today: dt.date
     revealed: list  # (person_id, field) pairs written in clear, for the reveal log
+    labels: dict = dataclasses.field(
+        default_factory=dict
+    )  # per column: its choice labels in this export's language
 
 
 def _resolve(obj, path: str):
@@ -130,7 +134,10 @@ class Column:
             return plain(self.value_of(obj))
         raw = _resolve(obj, self.path)
         if self.choices is not None:
-            return str(self.choices.get(raw, raw if raw not in (None, "") else ""))
+            labels = ctx.labels.get(id(self))
+            if labels is None:  # translate the labels once per export, not once per cell
+                labels = ctx.labels[id(self)] = {k: str(v) for k, v in self.choices.items()}
+            return labels.get(raw, raw if raw not in (None, "") else "")
         return plain(raw)
 
 
