@@ -59,8 +59,15 @@ def user_create(*, actor, data: dict, password: str) -> User:
                 user, name, data[name] if data[name] is not None else ("" if name != "division" else None)
             )
     _apply_role(user)
-    user.full_clean(exclude=["password"])
-    _check_password(user, password)
+    errors = {}
+    for check in (lambda: user.full_clean(exclude=["password"]), lambda: _check_password(user, password)):
+        try:
+            check()
+        except ValidationError as error:  # every mistake at once, not one per attempt
+            for field, messages in error.message_dict.items():
+                errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
     user.set_password(password)
     user.password_changed_at = timezone.now()
     user.save()

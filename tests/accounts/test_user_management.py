@@ -56,9 +56,11 @@ def test_non_admins_get_404_on_every_user_page_and_api(persona, request, login, 
 
 
 def test_duplicate_login_name_is_a_chinese_error(login, admin_user, huayuan):
-    response = _create(login(admin_user), username="huayuan")
+    response = _create(login(admin_user), username="huayuan", password1="123", password2="123")
     assert response.status_code == 200
-    assert "已存在" in " ".join(response.context["form"].errors["username"])
+    errors = response.context["form"].errors
+    assert "已存在" in " ".join(errors["username"])
+    assert "太短" in " ".join(errors["password1"])  # all mistakes at once
 
 
 def test_password_rules_are_enforced_in_chinese(login, admin_user):
