@@ -281,3 +281,21 @@ def test_long_digit_values_are_text(login, huayuan, people):
 def test_default_task_queue_is_described_in_the_log(login, huayuan):
     login(huayuan).post("/tasks/")
     assert ExportLog.objects.get().description == "范围：我的待办；状态：待办"
+
+
+@pytest.mark.parametrize("url", ["/persons/", "/households/", "/groups/", "/tasks/?queue=all"])
+def test_export_queries_do_not_grow_with_rows(url, login, dongqu, household):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(dongqu)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.post(url).status_code == 200
+        return len(queries)
+
+    few = count()
+    for n in range(15):
+        PersonFactory(household=HouseholdFactory(community=community("竹苑社区")), name=f"行{n}")
+    assert count() == few
