@@ -97,6 +97,10 @@ class PasswordSerializer(serializers.Serializer):
     password = serializers.CharField(style={"input_type": "password"})
 
 
+class NoBodySerializer(serializers.Serializer):
+    """Actions without a request body."""
+
+
 class UserViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -124,11 +128,11 @@ class UserViewSet(
             )
         return Response(UserSerializer(user, context={"request": request}).data)
 
-    @action(detail=True, methods=["post"], serializer_class=serializers.Serializer)
+    @action(detail=True, methods=["post"], serializer_class=NoBodySerializer)
     def deactivate(self, request, pk=None):
         return self._set_active(request, active=False)
 
-    @action(detail=True, methods=["post"], serializer_class=serializers.Serializer)
+    @action(detail=True, methods=["post"], serializer_class=NoBodySerializer)
     def activate(self, request, pk=None):
         return self._set_active(request, active=True)
 

@@ -3,11 +3,13 @@ its record and download its file; admins list every export."""
 
 from django.http import FileResponse, Http404
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from .export_services import export_file, export_via_api, file_label, keep_file
+from .export_services import XLSX, export_file, export_via_api, file_label, keep_file
 from .models import ExportLog, Job
 from .serializers import service_errors
 
@@ -59,6 +61,7 @@ class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def get_queryset(self):
         return super().get_queryset().restrict(self.request.user)
 
+    @extend_schema(request=ExportCreateSerializer, responses={201: ExportLogSerializer})
     def create(self, request):
         data = ExportCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -76,6 +79,7 @@ class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         export = ExportLog.objects.select_related("user").get(pk=export.pk)
         return Response(self.get_serializer(export).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(responses={(200, XLSX): OpenApiTypes.BINARY})
     @action(detail=True, url_path="download", url_name="download")
     def download(self, request, pk=None):
         export = self.get_object()
