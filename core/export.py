@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import Http404, HttpRequest, QueryDict
@@ -117,12 +118,11 @@ class Column:
         self.path, self.label, self.value_of = path, label, value
 
     def bind(self, model) -> "Column":
+        field = _field(model, self.path) if self.path else None
         if self.label is None:
-            field = _field(model, self.path)
             self.label = field.verbose_name if field is not None else self.path
         self.choices = None
-        field = _field(model, self.path) if self.path and self.value_of is None else None
-        if field is not None and field.choices:
+        if field is not None and field.choices and self.value_of is None:
             self.choices = dict(field.flatchoices)
         return self
 
@@ -308,9 +308,11 @@ class ExportMixin:
         except ValidationError as error:
             if self.export_api:
                 raise
-            from django.http import HttpResponseBadRequest
-
-            return HttpResponseBadRequest("；".join(error.messages), content_type="text/plain; charset=utf-8")
+            # The list again, with the reason on top and the filter errors in the form: a 400.
+            messages.error(request, "；".join(error.messages))
+            response = self.get(request, *args, **kwargs)
+            response.status_code = 400
+            return response
         if self.export_api:
             return export
         return export_services.export_response(export)
