@@ -121,6 +121,24 @@ def export_run(*, export: ExportLog, job: Job) -> None:
             raise
     ExportLog.objects.filter(pk=export.pk).update(file_name=file_name)
     job.finish({"rows": export.row_count})
+    purge_old_files()
+
+
+def keep_days() -> int:
+    return int(getattr(settings, "EXPORT_KEEP_DAYS", 7))
+
+
+def purge_old_files(*, now=None) -> int:
+    """Export files hold personal data: they are kept ``EXPORT_KEEP_DAYS`` days, then deleted
+    (their log rows stay). Runs after each background export."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=keep_days())
+    old = list(
+        ExportLog.objects.filter(created_at__lt=cutoff).exclude(file_name="").values_list("pk", "file_name")
+    )
+    for _pk, file_name in old:
+        (export_dir() / file_name).unlink(missing_ok=True)
+    ExportLog.objects.filter(pk__in=[pk for pk, _name in old]).update(file_name="")
+    return len(old)
 
 
 def file_label(export: ExportLog) -> str:

@@ -299,3 +299,24 @@ def test_export_queries_do_not_grow_with_rows(url, login, dongqu, household):
     for n in range(15):
         PersonFactory(household=HouseholdFactory(community=community("竹苑社区")), name=f"行{n}")
     assert count() == few
+
+
+def test_old_export_files_are_deleted_but_their_log_stays(
+    login, huayuan, household, settings, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from core.export_services import export_file, purge_old_files
+
+    settings.EXPORT_INLINE_MAX_ROWS = 0
+    with django_capture_on_commit_callbacks(execute=True):
+        login(huayuan).post("/persons/")
+    export = ExportLog.objects.get()
+    assert export_file(export) is not None
+    assert purge_old_files(now=timezone.now() + dt.timedelta(days=3)) == 0
+    assert purge_old_files(now=timezone.now() + dt.timedelta(days=8)) == 1
+    export.refresh_from_db()
+    assert export_file(export) is None and export.row_count == 1
+    assert login(huayuan).get(f"/exports/{export.pk}/download/").status_code == 404
