@@ -1,9 +1,22 @@
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from .choices import REVEAL_ROLES, WRITE_ROLES, Role
+
+
+class UserQuerySet(models.QuerySet):
+    def restrict(self, user, action: str = "view"):
+        """Accounts are managed by city admins; to anyone else there are none."""
+        if user is not None and getattr(user, "is_city_admin", False):
+            return self
+        return self.none()
+
+
+class ScopedUserManager(UserManager.from_queryset(UserQuerySet)):
+    pass
 
 
 class User(AbstractUser):
@@ -20,6 +33,11 @@ class User(AbstractUser):
         help_text=_("市级角色可留空（全市）；镇街、村居工作人员必须指定。"),
     )
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True, editable=False)
+
+    objects = ScopedUserManager()
+    # Who changed a role, an area, a password (its time, never the hash) or an account's state.
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     class Meta:
         verbose_name = _("用户")
@@ -41,6 +59,17 @@ class User(AbstractUser):
             )
         ):
             raise ValidationError({"division": _("村居工作人员的区域必须是村（社区）或网格。")})
+
+    def save(self, *args, **kwargs):
+        # A login only stamps last_login: no history row for that (the access log has logins).
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and set(update_fields) <= {"last_login"}:
+            self.skip_history_when_saving = True
+            try:
+                return super().save(*args, **kwargs)
+            finally:
+                del self.skip_history_when_saving
+        return super().save(*args, **kwargs)
 
     @property
     def can_write(self) -> bool:

@@ -23,7 +23,7 @@ from core.views import (
 from households.models import Person
 
 from . import choices as c
-from . import selectors, services
+from . import exports, selectors, services
 from .filtersets import (
     AlertFilterSet,
     GroupDecisionFilterSet,
@@ -74,6 +74,7 @@ class GroupListView(StaffOnlyMixin, ObjectListView):
     model = GroupDecision
     filterset_class = GroupDecisionFilterSet
     template_name = "assessments/group_list.html"
+    export_columns = exports.DECISION_COLUMNS
     default_sort = "-decided_at"
     sort_fields = {"decided": "decided_at", "group": "group", "name": "person__name_initials"}
     filter_defaults = {"active": "true"}
@@ -187,6 +188,7 @@ class OverrideListView(StaffOnlyMixin, ObjectListView):
     model = Override
     filterset_class = OverrideFilterSet
     template_name = "assessments/override_list.html"
+    export_columns = exports.OVERRIDE_COLUMNS
     default_sort = "-created_at"
 
     def base_queryset(self):
@@ -213,6 +215,7 @@ class TaskListView(StaffOnlyMixin, ObjectListView):
     model = Task
     filterset_class = TaskFilterSet
     template_name = "assessments/task_list.html"
+    export_columns = exports.TASK_COLUMNS
     sort_fields = {"due": "due_date", "created": "created_at"}
 
     def base_queryset(self):
@@ -401,6 +404,7 @@ class AlertListView(StaffOnlyMixin, ObjectListView):
     model = Alert
     filterset_class = AlertFilterSet
     template_name = "assessments/alert_list.html"
+    export_columns = exports.ALERT_COLUMNS
     sort_fields = {"created": "created_at", "deadline": "verify_deadline", "kind": "kind"}
 
     def base_queryset(self):
@@ -525,6 +529,7 @@ class VagrantListView(StaffOnlyMixin, ObjectListView):
     model = VagrantRecord
     filterset_class = VagrantRecordFilterSet
     template_name = "assessments/vagrant_list.html"
+    export_columns = exports.VAGRANT_COLUMNS
     default_sort = "-found_on"
     sort_fields = {"found": "found_on"}
 

@@ -25,6 +25,14 @@ class RevealLog(models.Model):
     channel = models.CharField(_("渠道"), max_length=8, default="web")
     ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    export = models.ForeignKey(
+        "core.ExportLog",
+        verbose_name=_("导出记录"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reveals",
+    )
 
     class Meta:
         verbose_name = _("查看明文记录")
@@ -244,3 +252,54 @@ class Task(models.Model):
     @property
     def is_overdue(self) -> bool:
         return self.status == self.Status.OPEN and self.due_date < dt.date.today()
+
+
+class ExportLogQuerySet(models.QuerySet):
+    def restrict(self, user, action: str = VIEW):
+        """Admins see every export; anyone else only their own."""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_city_admin and action == VIEW:
+            return self
+        return self.filter(user=user)
+
+
+class ExportLog(models.Model):
+    """One Excel export of a list: who, which list, which filters (in plain words), how many rows,
+    and whether ID numbers and phones were written in clear (each one is in the reveal log)."""
+
+    Status = Job.Status
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("导出人"), on_delete=models.PROTECT, related_name="+"
+    )
+    list_name = models.CharField(_("列表"), max_length=100)
+    title = models.CharField(_("列表名称"), max_length=100)
+    description = models.TextField(_("筛选条件"), blank=True)
+    # The raw query string, kept only until a background export has written its file (it may hold
+    # an ID number typed into the search box).
+    query = models.TextField(blank=True)
+    reveal = models.BooleanField(_("含明文证件号码和电话"), default=False)
+    row_count = models.PositiveIntegerField(_("行数"), default=0)
+    revealed_count = models.PositiveIntegerField(_("明文条数"), default=0)
+    status = models.CharField(_("状态"), max_length=16, choices=Job.Status.choices, default=Job.Status.QUEUED)
+    job = models.ForeignKey(Job, verbose_name=_("后台任务"), on_delete=models.SET_NULL, null=True, blank=True)
+    file_name = models.CharField(max_length=100, blank=True, editable=False)
+    language = models.CharField(max_length=16, blank=True, editable=False)
+    ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+    created_at = models.DateTimeField(_("导出时间"), auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    objects = ExportLogQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("导出记录")
+        verbose_name_plural = _("导出记录")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.title} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (Job.Status.SUCCEEDED, Job.Status.FAILED)

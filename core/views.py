@@ -13,6 +13,7 @@ from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 
 from .filters import tidy_filter_form
+from .export import ExportMixin
 from .scoping import CHANGE, VIEW
 
 
@@ -27,9 +28,12 @@ class ScopedMixin:
         return self.base_queryset().restrict(self.request.user, self.scope_action)
 
 
-class ObjectListView(ScopedMixin, FilterView):
+class ObjectListView(ExportMixin, ScopedMixin, FilterView):
     """A filtered, sorted, paginated list. ``sort_fields`` maps ?sort= values to order_by fields;
-    ``filter_defaults`` are filter values that apply (and show as chosen) until the user picks another."""
+    ``filter_defaults`` are filter values that apply (and show as chosen) until the user picks another.
+
+    With ``export_columns`` declared, a POST to the list URL exports it to Excel (core/export.py).
+    """
 
     paginate_by = 25
     sort_fields: dict[str, str] = {}

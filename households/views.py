@@ -23,7 +23,7 @@ from core.views import (
 from visits.views import VisitHomeView, VisitHouseholdView, VisitPersonView
 
 from . import choices as c
-from . import services
+from . import exports, services
 from .filtersets import DivisionFilterSet, HouseholdFilterSet, PersonFilterSet
 from .forms import AssistanceStatusForm, HouseholdForm, PersonForm, StatusEndForm
 from .models import AssistanceStatus, Division, Household, Person
@@ -87,6 +87,7 @@ class HouseholdListView(VisitViewSwitch, ObjectListView):
     model = Household
     filterset_class = HouseholdFilterSet
     template_name = "households/household_list.html"
+    export_columns = exports.HOUSEHOLD_COLUMNS
     sort_fields = {
         "id": "id",
         "town": "town__code",
@@ -192,6 +193,7 @@ class PersonListView(VisitViewSwitch, ObjectListView):
     model = Person
     filterset_class = PersonFilterSet
     template_name = "households/person_list.html"
+    export_columns = exports.PERSON_COLUMNS
     sort_fields = {
         "name": "name_initials",
         "age": "birth_date",
@@ -396,6 +398,7 @@ class DivisionListView(VisitViewSwitch, ObjectListView):
     model = Division
     filterset_class = DivisionFilterSet
     template_name = "households/division_list.html"
+    export_columns = exports.DIVISION_COLUMNS
     default_sort = "code"
     sort_fields = {"code": "code", "name": "name"}
 

@@ -13,7 +13,9 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView
 
-from . import services
+from core.export import ExportMixin
+
+from . import exports, services
 from .forms import UploadForm
 from .models import ImportBatch, ImportRowError
 from .reports import write_error_report
@@ -31,8 +33,10 @@ class AdminOnlyMixin:
         return get_object_or_404(ImportBatch.objects.restrict(self.request.user), pk=self.kwargs["pk"])
 
 
-class BatchListView(AdminOnlyMixin, ListView):
+class BatchListView(AdminOnlyMixin, ExportMixin, ListView):
     template_name = "imports/batch_list.html"
+    model = ImportBatch
+    export_columns = exports.BATCH_COLUMNS
     paginate_by = 25
 
     def get_queryset(self):

@@ -5,12 +5,19 @@ from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import SimpleRouter
 
+from accounts.api import UserViewSet
 from accounts.views import LoginView
 from assessments.api.urls import router as assessments_router
+from core.api_exports import ExportViewSet
 from households.api.urls import router
 from households.views import HomeView
 from imports.api.urls import router as imports_router
+
+core_router = SimpleRouter()
+core_router.register("exports", ExportViewSet, basename="api-export")
+core_router.register("users", UserViewSet, basename="api-user")
 
 admin.site.site_header = "中山困难群众分类关爱帮扶系统"
 admin.site.site_title = "关爱帮扶系统管理"
@@ -19,6 +26,7 @@ api_urlpatterns = [
     path("", include(router.urls)),
     path("", include(imports_router.urls)),
     path("", include(assessments_router.urls)),
+    path("", include(core_router.urls)),
     path("token/", obtain_auth_token, name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
@@ -30,6 +38,7 @@ urlpatterns = [
     path("imports/", include("imports.urls")),
     path("", include("assessments.urls")),
     path("", include("core.urls")),
+    path("", include("accounts.urls")),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),

@@ -596,3 +596,103 @@ def test_matrix_is_not_empty():
     api = {r.name for r in API_DETAIL_ROUTES}
     assert {"household-detail", "person-detail", "person-reveal", "status-detail", "division-detail"} <= api
     assert set(SCOPED) == {"dongqu", "huayuan", "xiqu", "xiqu_viewer", "volunteer"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Excel export: every list URL of every app, as every persona (core/export.py)
+
+
+def _all_routes(patterns=None, prefix="", namespace=""):
+    """(url name with namespace, route, view class) for every class-based URL in the project."""
+    from django.urls import URLPattern, URLResolver
+
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            ns = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _all_routes(pattern.url_patterns, prefix + str(pattern.pattern), ns)
+        elif isinstance(pattern, URLPattern) and hasattr(pattern.callback, "view_class"):
+            yield f"{namespace}{pattern.name}", prefix + str(pattern.pattern), pattern.callback.view_class
+
+
+def _export_routes():
+    from core.export import ExportMixin
+
+    return [
+        pytest.param(name, "/" + route, view, id=name)
+        for name, route, view in _all_routes()
+        if issubclass(view, ExportMixin) and view.export_columns is not None and not re.search(r"<", route)
+    ]
+
+
+EXPORT_ROUTES = _export_routes()
+# How an exported row names its object, for the models the world fixture provides.
+EXPORT_KEY = {Household: ("家庭编号", "pk"), Person: ("人员编号", "pk"), Division: ("区划代码", "code")}
+
+
+def _exported(response):
+    import io
+
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    return list(rows[0]), [list(r) for r in rows[1:]]
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize(("name", "url", "view"), EXPORT_ROUTES)
+def test_export_has_exactly_the_rows_the_list_shows(
+    name, url, view, persona, persona_client, world, settings, tmp_path
+):
+    """The export of a list holds the rows its page lists, for every persona: nothing from outside
+    the area, and a list the persona may not open cannot be exported either."""
+    from core.models import ExportLog
+
+    settings.VAR_DIR = tmp_path  # the API keeps its export files there
+    _user, client = persona_client(persona)
+    response = client.post(url)
+    api = client.post("/api/exports/", {"list": name}, content_type="application/json")
+    page = client.get(url, {"per_page": 200})  # after: the export log lists the exports just made
+    if persona == "volunteer" and page.status_code == 200:
+        assert response.status_code == api.status_code == 404, "volunteers never export (minimum necessary)"
+        assert not ExportLog.objects.exists()
+        return
+    if page.status_code != 200:
+        assert response.status_code == api.status_code == page.status_code, (
+            page.status_code,
+            response.status_code,
+        )
+        assert not ExportLog.objects.exists()
+        return
+    assert api.status_code == 201, api.content
+    assert response.status_code == 200, response.status_code
+    header, rows = _exported(response)
+    paginator = page.context.get("paginator")
+    shown = paginator.count if paginator else len(page.context["object_list"])
+    if name == "core:export-list":
+        shown -= 1  # the API export made after the page's own export
+    assert len(rows) == shown
+    assert api.json()["row_count"] == (len(rows) + 1 if name == "core:export-list" else len(rows))
+    model = view.model
+    if model not in EXPORT_KEY:
+        return
+    label, attr = EXPORT_KEY[model]
+    keys = {row[header.index(label)] for row in rows}
+    for area_name in inside(persona, model):
+        assert getattr(world[area_name].object_of(model), attr) in keys, area_name
+    mine = {getattr(world[a].object_of(model), attr) for a in inside(persona, model)}
+    for area_name in outside(persona, model):
+        key = getattr(world[area_name].object_of(model), attr)
+        if key not in mine:
+            assert key not in keys, area_name
+
+
+def test_every_list_page_can_be_exported():
+    """A new list on the generic list view joins the export (and this matrix) by declaring columns."""
+    missing = [
+        name
+        for name, route, view in _all_routes()
+        if issubclass(view, ObjectListView) and getattr(view, "export_columns", None) is None
+    ]
+    assert not missing, f"list views without export_columns: {missing}"
+    names = {p.values[0] for p in EXPORT_ROUTES}
+    assert {"households:household-list", "households:person-list", "assessments:task-list"} <= names
