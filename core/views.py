@@ -12,8 +12,8 @@ from django.views import View
 from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 
-from .filters import tidy_filter_form
 from .export import ExportMixin
+from .filters import tidy_filter_form
 from .scoping import CHANGE, VIEW
 
 
