@@ -8,6 +8,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 
 from accounts.views import LoginView
 from assessments.api.urls import router as assessments_router
+from assistance.api.urls import router as assistance_router
 from households.api.urls import router
 from households.views import HomeView
 from imports.api.urls import router as imports_router
@@ -19,6 +20,7 @@ api_urlpatterns = [
     path("", include(router.urls)),
     path("", include(imports_router.urls)),
     path("", include(assessments_router.urls)),
+    path("", include(assistance_router.urls)),
     path("token/", obtain_auth_token, name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
@@ -29,6 +31,7 @@ urlpatterns = [
     path("", include("households.urls")),
     path("imports/", include("imports.urls")),
     path("", include("assessments.urls")),
+    path("", include("assistance.urls")),
     path("", include("core.urls")),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

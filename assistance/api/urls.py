@@ -1,0 +1,8 @@
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+router = SimpleRouter()
+router.register("needs", views.NeedViewSet, basename="need")
+router.register("providers", views.ProviderViewSet, basename="provider")
+router.register("catalog-items", views.CatalogItemViewSet, basename="catalog-item")

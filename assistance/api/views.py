@@ -1,0 +1,91 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from assessments.api.views import StaffOnlyApiMixin
+from core.api import ScopedViewSetMixin
+from core.drf import IdCursorPagination
+from core.serializers import service_errors
+
+from .. import services
+from ..filtersets import CatalogItemFilterSet, NeedFilterSet, ProviderFilterSet
+from ..models import CatalogItem, Need, Provider
+from . import serializers as s
+
+
+class NeedViewSet(
+    StaffOnlyApiMixin,
+    ScopedViewSetMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The needs ledger. Create with household, person, domain, description, urgency, source;
+    move along the lifecycle with ``POST /api/needs/{id}/transition/``; nothing is deleted."""
+
+    queryset = Need.objects.select_related("household", "person", "item")
+    serializer_class = s.NeedSerializer
+    filterset_class = NeedFilterSet
+    pagination_class = IdCursorPagination
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_serializer_class(self):
+        if self.action == "partial_update":
+            return s.NeedUpdateSerializer
+        return super().get_serializer_class()
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        with service_errors():
+            serializer.instance = services.need_record(user=self.request.user, **data)
+
+    def perform_update(self, serializer):
+        with service_errors():
+            services.need_update(
+                need=serializer.instance, user=self.request.user, **serializer.validated_data
+            )
+
+    @extend_schema(request=s.NeedTransitionSerializer, responses=s.NeedSerializer)
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        need = self.get_object()
+        body = s.NeedTransitionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        with service_errors():
+            services.need_transition(need=need, user=request.user, **body.validated_data)
+        return Response(s.NeedSerializer(need, context={"request": request}).data)
+
+
+class ReferenceViewSet(StaffOnlyApiMixin, ScopedViewSetMixin, viewsets.ModelViewSet):
+    """City-wide reference data: staff read, city admins write; nothing is deleted (deactivate)."""
+
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    permission_classes = [permissions.IsAuthenticated]
+
+    def create(self, request, *args, **kwargs):
+        if not request.user.is_city_admin:
+            raise NotFound
+        return super().create(request, *args, **kwargs)
+
+    def perform_create(self, serializer):
+        serializer.save()
+
+    def perform_update(self, serializer):
+        serializer.instance._history_user = self.request.user
+        serializer.save()
+
+
+class ProviderViewSet(ReferenceViewSet):
+    queryset = Provider.objects.all().order_by("id")
+    serializer_class = s.ProviderSerializer
+    filterset_class = ProviderFilterSet
+
+
+class CatalogItemViewSet(ReferenceViewSet):
+    queryset = CatalogItem.objects.select_related("provider").order_by("id")
+    serializer_class = s.CatalogItemSerializer
+    filterset_class = CatalogItemFilterSet

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from . import views
+
+app_name = "assistance"
+
+urlpatterns = [
+    path("needs/", views.NeedListView.as_view(), name="need-list"),
+    path("needs/<int:pk>/", views.NeedDetailView.as_view(), name="need-detail"),
+    path("needs/<int:pk>/edit/", views.NeedUpdateView.as_view(), name="need-update"),
+    path("needs/<int:pk>/transition/", views.NeedTransitionView.as_view(), name="need-transition"),
+    path("households/<int:household_pk>/needs/new/", views.NeedCreateView.as_view(), name="need-create"),
+    path("catalog/", views.CatalogItemListView.as_view(), name="item-list"),
+    path("catalog/new/", views.CatalogItemFormView.as_view(), name="item-create"),
+    path("catalog/<int:pk>/", views.CatalogItemDetailView.as_view(), name="item-detail"),
+    path("catalog/<int:pk>/edit/", views.CatalogItemFormView.as_view(), name="item-update"),
+    path("providers/", views.ProviderListView.as_view(), name="provider-list"),
+    path("providers/new/", views.ProviderFormView.as_view(), name="provider-create"),
+    path("providers/<int:pk>/edit/", views.ProviderFormView.as_view(), name="provider-update"),
+]

@@ -1,0 +1,227 @@
+"""Needs ledger and the two lists: thin views over the shared generics and the services."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from assessments.views import FormPageMixin, StaffOnlyMixin
+from core.history import history_entries
+from core.scoping import CHANGE
+from core.views import (
+    ObjectDetailView,
+    ObjectListView,
+    ScopedMixin,
+    ScopedObjectMixin,
+    ServiceFormView,
+    WriterRequiredMixin,
+)
+from households.models import Household
+
+from . import services
+from .filtersets import CatalogItemFilterSet, NeedFilterSet, ProviderFilterSet
+from .forms import CatalogItemForm, NeedEditForm, NeedForm, NeedTransitionForm, ProviderForm
+from .models import CatalogItem, Need, Provider
+from .services import NEED_LIFECYCLE
+
+
+class NeedListView(StaffOnlyMixin, ObjectListView):
+    """The ledger: per community and town through the area filter; open, urgent and oldest first."""
+
+    model = Need
+    filterset_class = NeedFilterSet
+    template_name = "assistance/need_list.html"
+    sort_fields = {"recorded": "recorded_at", "domain": "domain", "status": "status"}
+
+    def base_queryset(self):
+        # Household names come from their head: members are prefetched for the page's rows only.
+        return Need.objects.select_related(
+            "household__community", "household__town", "person", "item"
+        ).prefetch_related("household__members")
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.request.GET.get("sort"):
+            return queryset
+        return queryset.ledger_order()
+
+
+class NeedDetailView(StaffOnlyMixin, ObjectDetailView):
+    model = Need
+    template_name = "assistance/need_detail.html"
+
+    def base_queryset(self):
+        return Need.objects.select_related(
+            "household__community", "household__town", "person", "item__provider", "recorded_by", "changed_by"
+        )
+
+    def get_context_data(self, **kwargs):
+        need = self.object
+        return super().get_context_data(
+            transition_form=NeedTransitionForm(need=need),
+            can_change=need.status in NEED_LIFECYCLE.table and bool(NEED_LIFECYCLE.allowed(need.status)),
+            history=history_entries(need.history.all(), _("需求"), user=self.request.user),
+            **kwargs,
+        )
+
+
+class NeedCreateView(StaffOnlyMixin, ScopedMixin, WriterRequiredMixin, FormPageMixin, ServiceFormView):
+    model = Household
+    scope_action = CHANGE
+    form_class = NeedForm
+    page_title = _("登记需求")
+    success_message = _("需求已登记。")
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return super().dispatch(request, *args, **kwargs)
+        self.household = get_object_or_404(self.get_queryset(), pk=kwargs["household_pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "household": self.household}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(subject=self.household, **kwargs)
+
+    def perform(self, form):
+        data = form.cleaned_data
+        return services.need_record(
+            user=self.request.user,
+            household=self.household,
+            person=data.get("person"),
+            domain=data["domain"],
+            urgency=data["urgency"],
+            source=data["source"],
+            description=data["description"],
+        )
+
+    def get_success_url(self):
+        if getattr(self, "result", None):
+            return reverse("assistance:need-detail", args=[self.result.pk])
+        return reverse("households:household-detail", args=[self.household.pk])
+
+
+class _NeedStepView(StaffOnlyMixin, FormPageMixin, ScopedObjectMixin, ServiceFormView):
+    model = Need
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.need = self.get_object()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(subject=self.need, **kwargs)
+
+    def get_success_url(self):
+        return reverse("assistance:need-detail", args=[self.need.pk])
+
+
+class NeedTransitionView(_NeedStepView):
+    form_class = NeedTransitionForm
+    page_title = _("办理需求")
+    success_message = _("需求状态已更新。")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "need": self.need}
+
+    def perform(self, form):
+        data = form.cleaned_data
+        return services.need_transition(
+            need=self.need, to=data["to"], user=self.request.user, note=data["note"], item=data.get("item")
+        )
+
+
+class NeedUpdateView(_NeedStepView):
+    form_class = NeedEditForm
+    page_title = _("修改需求")
+    success_message = _("需求已修改。")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.need}
+
+    def perform(self, form):
+        return services.need_update(need=self.need, user=self.request.user, **form.cleaned_data)
+
+
+# ---------------------------------------------------------------------------------------------
+# The two lists and providers: every staff user reads them; city admins edit them.
+
+
+class CatalogItemListView(StaffOnlyMixin, ObjectListView):
+    model = CatalogItem
+    filterset_class = CatalogItemFilterSet
+    template_name = "assistance/item_list.html"
+    default_sort = "list_kind"
+    sort_fields = {"name": "name", "domain": "domain", "list": "list_kind"}
+
+    def base_queryset(self):
+        return CatalogItem.objects.select_related("provider")
+
+
+class CatalogItemDetailView(StaffOnlyMixin, ObjectDetailView):
+    model = CatalogItem
+    template_name = "assistance/item_detail.html"
+
+    def base_queryset(self):
+        return CatalogItem.objects.select_related("provider")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            history=history_entries(self.object.history.all(), _("清单项目"), user=self.request.user),
+            **kwargs,
+        )
+
+
+class _AdminFormView(StaffOnlyMixin, FormPageMixin, ServiceFormView):
+    """City admins edit reference data; everyone else gets 404 like any write page outside their reach."""
+
+    model = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.is_city_admin:
+            raise Http404
+        self.object = None
+        if "pk" in kwargs:
+            self.object = get_object_or_404(
+                self.model.objects.restrict(request.user, CHANGE), pk=kwargs["pk"]
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.object}
+
+    def perform(self, form):
+        form.instance._history_user = self.request.user
+        return form.save()
+
+
+class CatalogItemFormView(_AdminFormView):
+    model = CatalogItem
+    form_class = CatalogItemForm
+    page_title = _("编辑清单项目")
+    success_message = _("清单项目已保存。")
+
+    def get_success_url(self):
+        obj = getattr(self, "result", None) or self.object
+        return reverse("assistance:item-detail", args=[obj.pk]) if obj else reverse("assistance:item-list")
+
+
+class ProviderListView(StaffOnlyMixin, ObjectListView):
+    model = Provider
+    filterset_class = ProviderFilterSet
+    template_name = "assistance/provider_list.html"
+    default_sort = "kind"
+    sort_fields = {"name": "name", "kind": "kind"}
+
+
+class ProviderFormView(_AdminFormView):
+    model = Provider
+    form_class = ProviderForm
+    page_title = _("编辑服务提供方")
+    success_message = _("服务提供方已保存。")
+
+    def get_success_url(self):
+        messages.info(self.request, _("提供方的项目在清单页面按提供方筛选查看。"))
+        return reverse("assistance:provider-list")
