@@ -67,3 +67,16 @@ class HouseholdCondition(models.TextChoices):
     LIVING_ALONE = "living_alone", _("独居或空巢")
     ZERO_EMPLOYMENT = "zero_employment", _("零就业家庭")
     SPECIAL_FAMILY = "special_family", _("计生特殊家庭")
+
+
+class UptakeStatus(models.TextChoices):
+    PUSHED = "pushed", _("已推送")
+    OFFERED = "offered", _("已告知")
+    APPLIED = "applied", _("已申请")
+    GRANTED = "granted", _("已获批")
+    DELIVERED = "delivered", _("已落实")
+    DECLINED = "declined", _("不需要")
+    WITHDRAWN = "withdrawn", _("不再符合")
+
+
+OPEN_UPTAKE_STATUSES = (UptakeStatus.PUSHED, UptakeStatus.OFFERED, UptakeStatus.APPLIED)

@@ -85,6 +85,12 @@ class CatalogItem(models.Model):
     )
     disability_categories = models.JSONField(_("适用残疾类别"), default=list, blank=True)
     household_conditions = models.JSONField(_("家庭条件"), default=list, blank=True)
+    receives_as = models.CharField(
+        _("对应救助身份"),
+        max_length=24,
+        blank=True,
+        help_text=_("已享有该救助身份的人员不再推送此项目；身份以名单导入为准"),
+    )
     is_active = models.BooleanField(_("启用"), default=True)
     is_seed = models.BooleanField(_("系统预置"), default=False, editable=False)
 
@@ -200,3 +206,102 @@ class Need(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in c.OPEN_NEED_STATUSES
+
+
+class RecommendationQuerySet(scoped_queryset("household__")):
+    def open(self):
+        return self.filter(status__in=c.OPEN_UPTAKE_STATUSES)
+
+
+class Recommendation(models.Model):
+    """An item pushed to a person (or a household, for household-level items) they are eligible
+    for and do not receive: the uptake funnel pushed -> offered -> applied -> granted -> delivered.
+
+    Rows are written in bulk by the push (set-based SQL); each worker step after that is saved
+    through the model and kept in history. ``signature`` is the person's screening signature at
+    push time: a declined or granted item is pushed again only when it changes.
+    """
+
+    household = models.ForeignKey(
+        "households.Household",
+        verbose_name=_("家庭"),
+        on_delete=models.PROTECT,
+        related_name="recommendations",
+    )
+    person = models.ForeignKey(
+        "households.Person",
+        verbose_name=_("人员"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="recommendations",
+    )
+    item = models.ForeignKey(
+        CatalogItem, verbose_name=_("清单项目"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        _("状态"), max_length=16, choices=c.UptakeStatus.choices, default=c.UptakeStatus.PUSHED
+    )
+    signature = models.BigIntegerField(null=True, blank=True, editable=False)
+    pushed_at = models.DateTimeField(_("推送时间"), default=timezone.now)
+    changed_at = models.DateTimeField(_("最近办理时间"), null=True, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("最近办理人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.TextField(_("说明"), blank=True, validators=[MaxLengthValidator(2000)])
+
+    objects = RecommendationQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("推送项目")
+        verbose_name_plural = _("幸福清单推送")
+        ordering = ["-pushed_at", "-id"]
+        indexes = [
+            models.Index(fields=["household", "status"]),
+            models.Index(fields=["item", "status"]),
+            models.Index(fields=["status", "pushed_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "item"],
+                condition=Q(person__isnull=False),
+                name="one_recommendation_per_person_item",
+            ),
+            models.UniqueConstraint(
+                fields=["household", "item"],
+                condition=Q(person__isnull=True),
+                name="one_recommendation_per_household_item",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.item} · {self.person or self.household}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in c.OPEN_UPTAKE_STATUSES
+
+
+class PushRun(models.Model):
+    """One run of the push: what it covered and what it wrote."""
+
+    started_at = models.DateTimeField(_("开始时间"), default=timezone.now)
+    mode = models.CharField(_("方式"), max_length=16)
+    created = models.PositiveIntegerField(_("新推送"), default=0)
+    repushed = models.PositiveIntegerField(_("重新推送"), default=0)
+    withdrawn = models.PositiveIntegerField(_("不再符合"), default=0)
+    seconds = models.FloatField(_("用时（秒）"), default=0)
+
+    class Meta:
+        verbose_name = _("推送记录")
+        verbose_name_plural = _("推送记录")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self):
+        return f"{self.started_at:%Y-%m-%d %H:%M} {self.mode}"

@@ -412,6 +412,15 @@ ITEMS = [
     ),
 ]
 
+# Government items that are an assistance status: people who already have it are not pushed it.
+RECEIVES_AS = {
+    "dibao": "dibao",
+    "tekun": "tekun",
+    "orphan_allowance": "orphan",
+    "disability_living": "disability_living",
+    "disability_care": "disability_care",
+}
+
 
 def load(apps) -> None:
     Provider = apps.get_model("assistance", "Provider")
@@ -432,6 +441,7 @@ def load(apps) -> None:
                 "benefit": benefit,
                 "how_to_apply": "向户籍所在地村（社区）或镇街社工站提出申请，由工作人员协助办理。",
                 "is_seed": True,
+                "receives_as": RECEIVES_AS.get(code, ""),
                 **rules,
             },
         )

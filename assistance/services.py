@@ -11,7 +11,7 @@ from core.lifecycle import Lifecycle
 from core.scoping import CHANGE
 
 from . import choices as c
-from .models import CatalogItem, Need
+from .models import CatalogItem, Need, Recommendation
 
 S = c.NeedStatus
 
@@ -100,3 +100,39 @@ def need_update(*, need: Need, user, **changes) -> Need:
     need._history_user = user
     need.save()
     return need
+
+
+# ---------------------------------------------------------------------------------------------
+# Uptake of a pushed item (幸福清单推送): pushed -> offered -> applied -> granted -> delivered.
+
+U = c.UptakeStatus
+UPTAKE_LIFECYCLE = Lifecycle(
+    "status",
+    {
+        U.PUSHED: (U.OFFERED, U.APPLIED, U.DECLINED),
+        U.OFFERED: (U.APPLIED, U.DECLINED),
+        U.APPLIED: (U.GRANTED, U.DECLINED),
+        U.GRANTED: (U.DELIVERED,),
+        U.DELIVERED: (),
+        U.DECLINED: (),
+        U.WITHDRAWN: (),
+    },
+    dict(U.choices),
+)
+
+
+def recommendation_transition(*, recommendation: Recommendation, to: str, user, note: str = "") -> str:
+    """Move a recommendation along the funnel. Returns a message for the worker (empty if none)."""
+    if not Recommendation.objects.restrict(user, CHANGE).filter(pk=recommendation.pk).exists():
+        raise ValidationError(_("您不能办理该推送项目。"))
+    UPTAKE_LIFECYCLE.check(recommendation.status, to)
+    note = (note or "").strip()
+    if to == U.DECLINED and not note:
+        raise ValidationError({"note": _("请说明不需要的原因。")})
+    fields = {"changed_by": user, "changed_at": timezone.now()}
+    if note:
+        fields["note"] = note
+    UPTAKE_LIFECYCLE.move(recommendation, to, user=user, **fields)
+    if to == U.GRANTED and recommendation.item.receives_as:
+        return _("救助身份不在此手工写入：下一次名单导入确认后，系统自动更新该人员的救助身份。")
+    return ""

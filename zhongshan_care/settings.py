@@ -236,6 +236,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "assessments.tasks.rescreen_everyone_full",
         "schedule": crontab(hour=2, minute=30, day_of_week="sun"),
     },
+    # After the nightly sweep: push eligible catalog items (幸福清单推送).
+    "assistance-nightly-push": {
+        "task": "assistance.tasks.push_after_sweep",
+        "schedule": crontab(hour=4, minute=0),
+    },
 }
 
 LOGGING = {

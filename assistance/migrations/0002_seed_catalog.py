@@ -8,6 +8,6 @@ def load_seed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("assistance", "0001_needs_and_catalog")]
+    dependencies = [("assistance", "0001_needs_catalog_push")]
 
     operations = [migrations.RunPython(load_seed, migrations.RunPython.noop)]
