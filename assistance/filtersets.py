@@ -11,7 +11,7 @@ from core.filters import IdFilter
 from households.filtersets import _communities, _towns
 
 from . import choices as c
-from .models import CatalogItem, Need, Provider
+from .models import CatalogItem, Need, Provider, Recommendation
 
 OPEN_CHOICES = [("open", _("未办结")), ("closed", _("已办结"))]
 AGE_CHOICES = [("7", _("超过7天")), ("30", _("超过30天")), ("90", _("超过90天"))]
@@ -93,3 +93,38 @@ class ProviderFilterSet(filters.FilterSet):
     class Meta:
         model = Provider
         fields = ["q", "kind"]
+
+
+class RecommendationFilterSet(filters.FilterSet):
+    state = filters.ChoiceFilter(
+        label=_("办理情况"),
+        choices=[("open", _("待跟进")), ("closed", _("已结束"))],
+        method="filter_state",
+        empty_label=_("全部"),
+    )
+    status = filters.ChoiceFilter(label=_("状态"), choices=c.UptakeStatus.choices, empty_label=_("全部"))
+    item = filters.ModelChoiceFilter(
+        label=_("清单项目"), queryset=CatalogItem.objects.order_by("name"), empty_label=_("全部")
+    )
+    list_kind = filters.ChoiceFilter(
+        label=_("所属清单"),
+        choices=c.CatalogList.choices,
+        field_name="item__list_kind",
+        empty_label=_("全部"),
+    )
+    town = filters.ModelChoiceFilter(
+        label=_("镇街"), queryset=_towns, field_name="household__town", empty_label=_("全部")
+    )
+    community = filters.ModelChoiceFilter(
+        label=_("村（社区）"), queryset=_communities, field_name="household__community", empty_label=_("全部")
+    )
+    household = IdFilter(label=_("家庭"), field_name="household_id", widget=forms.HiddenInput)
+
+    class Meta:
+        model = Recommendation
+        fields = ["state", "status", "item", "list_kind", "town", "community", "household"]
+
+    def filter_state(self, queryset, name, value):
+        if value == "open":
+            return queryset.filter(status__in=c.OPEN_UPTAKE_STATUSES)
+        return queryset.exclude(status__in=c.OPEN_UPTAKE_STATUSES)

@@ -134,3 +134,21 @@ class ProviderForm(forms.ModelForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+
+
+class RecommendationTransitionForm(forms.Form):
+    to = forms.ChoiceField(label=_("办理为"), choices=())
+    note = forms.CharField(
+        label=_("说明"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("选择“不需要”时请说明原因。"),
+    )
+
+    def __init__(self, *args, user=None, recommendation=None, **kwargs):
+        from .services import UPTAKE_LIFECYCLE
+
+        super().__init__(*args, **kwargs)
+        allowed = UPTAKE_LIFECYCLE.allowed(recommendation.status) if recommendation else ()
+        self.fields["to"].choices = [(s, UPTAKE_LIFECYCLE.label(s)) for s in allowed]

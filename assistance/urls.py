@@ -17,4 +17,12 @@ urlpatterns = [
     path("providers/", views.ProviderListView.as_view(), name="provider-list"),
     path("providers/new/", views.ProviderFormView.as_view(), name="provider-create"),
     path("providers/<int:pk>/edit/", views.ProviderFormView.as_view(), name="provider-update"),
+    path("push/", views.RecommendationListView.as_view(), name="recommendation-list"),
+    path("push/uptake/", views.UptakeView.as_view(), name="uptake"),
+    path("push/<int:pk>/", views.RecommendationDetailView.as_view(), name="recommendation-detail"),
+    path(
+        "push/<int:pk>/transition/",
+        views.RecommendationTransitionView.as_view(),
+        name="recommendation-transition",
+    ),
 ]

@@ -5,6 +5,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
 
 from assessments.views import FormPageMixin, StaffOnlyMixin
 from core.history import history_entries
@@ -19,10 +20,19 @@ from core.views import (
 )
 from households.models import Household
 
+from . import choices as c
 from . import services
-from .filtersets import CatalogItemFilterSet, NeedFilterSet, ProviderFilterSet
-from .forms import CatalogItemForm, NeedEditForm, NeedForm, NeedTransitionForm, ProviderForm
-from .models import CatalogItem, Need, Provider
+from .filtersets import CatalogItemFilterSet, NeedFilterSet, ProviderFilterSet, RecommendationFilterSet
+from .forms import (
+    CatalogItemForm,
+    NeedEditForm,
+    NeedForm,
+    NeedTransitionForm,
+    ProviderForm,
+    RecommendationTransitionForm,
+)
+from .models import CatalogItem, Need, Provider, PushRun, Recommendation
+from .selectors import uptake_by, with_reasons
 from .services import NEED_LIFECYCLE
 
 
@@ -225,3 +235,86 @@ class ProviderFormView(_AdminFormView):
     def get_success_url(self):
         messages.info(self.request, _("提供方的项目在清单页面按提供方筛选查看。"))
         return reverse("assistance:provider-list")
+
+
+# ---------------------------------------------------------------------------------------------
+# Push (幸福清单推送): the worker's queue, one recommendation, the uptake funnel.
+
+
+class RecommendationListView(StaffOnlyMixin, ObjectListView):
+    model = Recommendation
+    filterset_class = RecommendationFilterSet
+    template_name = "assistance/recommendation_list.html"
+    default_sort = "-pushed_at"
+    sort_fields = {"pushed": "pushed_at", "item": "item__name", "status": "status"}
+
+    def base_queryset(self):
+        return Recommendation.objects.select_related(
+            "item", "person", "household__community", "household__town"
+        ).prefetch_related("household__members")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["object_list"] = with_reasons(context["object_list"])
+        return context
+
+
+class RecommendationDetailView(StaffOnlyMixin, ObjectDetailView):
+    model = Recommendation
+    template_name = "assistance/recommendation_detail.html"
+
+    def base_queryset(self):
+        return Recommendation.objects.select_related("item__provider", "person", "household", "changed_by")
+
+    def get_context_data(self, **kwargs):
+        with_reasons([self.object])
+        return super().get_context_data(
+            transition_form=RecommendationTransitionForm(recommendation=self.object),
+            history=history_entries(self.object.history.all(), _("推送项目"), user=self.request.user),
+            **kwargs,
+        )
+
+
+class RecommendationTransitionView(StaffOnlyMixin, FormPageMixin, ScopedObjectMixin, ServiceFormView):
+    model = Recommendation
+    form_class = RecommendationTransitionForm
+    page_title = _("办理推送项目")
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.recommendation = self.get_object()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "recommendation": self.recommendation}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(subject=self.recommendation, **kwargs)
+
+    def perform(self, form):
+        notice = services.recommendation_transition(
+            recommendation=self.recommendation,
+            to=form.cleaned_data["to"],
+            user=self.request.user,
+            note=form.cleaned_data["note"],
+        )
+        messages.success(self.request, notice or _("办理情况已保存。"))
+
+    def get_success_url(self):
+        return reverse("assistance:recommendation-detail", args=[self.recommendation.pk])
+
+
+class UptakeView(StaffOnlyMixin, TemplateView):
+    """The uptake funnel per item and per town, for managers and workers of the area."""
+
+    template_name = "assistance/uptake.html"
+
+    def get_context_data(self, **kwargs):
+        recs = Recommendation.objects.restrict(self.request.user)
+        return super().get_context_data(
+            by_item=uptake_by(recs, "item_id", "item__name"),
+            by_town=uptake_by(recs, "household__town_id", "household__town__name"),
+            statuses=c.UptakeStatus.choices,
+            last_run=PushRun.objects.first(),
+            **kwargs,
+        )

@@ -6,7 +6,7 @@ from core.serializers import ScopedPrimaryKeyRelatedField, service_errors
 from households.models import Household, Person
 
 from .. import choices as c
-from ..models import CatalogItem, Need, Provider
+from ..models import CatalogItem, Need, Provider, Recommendation
 
 
 class NeedSerializer(serializers.ModelSerializer):
@@ -136,3 +136,38 @@ class CatalogItemSerializer(serializers.ModelSerializer):
         with service_errors():
             item.clean()
         return attrs
+
+
+class RecommendationSerializer(serializers.ModelSerializer):
+    item_name = serializers.CharField(source="item.name", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    reason = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Recommendation
+        fields = [
+            "id",
+            "household",
+            "person",
+            "item",
+            "item_name",
+            "status",
+            "status_label",
+            "reason",
+            "pushed_at",
+            "changed_at",
+            "note",
+        ]
+        read_only_fields = fields
+
+    def get_reason(self, rec) -> str:
+        if not hasattr(rec, "reason"):
+            from ..selectors import with_reasons
+
+            with_reasons([rec])
+        return rec.reason
+
+
+class RecommendationTransitionSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=c.UptakeStatus.choices)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")

@@ -5,13 +5,13 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from assessments.api.views import StaffOnlyApiMixin
-from core.api import ScopedViewSetMixin
-from core.drf import IdCursorPagination
+from core.api import ScopedReadOnlyViewSet, ScopedViewSetMixin
 from core.serializers import service_errors
 
 from .. import services
-from ..filtersets import CatalogItemFilterSet, NeedFilterSet, ProviderFilterSet
-from ..models import CatalogItem, Need, Provider
+from ..filtersets import CatalogItemFilterSet, NeedFilterSet, ProviderFilterSet, RecommendationFilterSet
+from ..models import CatalogItem, Need, Provider, Recommendation
+from ..selectors import with_reasons
 from . import serializers as s
 
 
@@ -30,7 +30,6 @@ class NeedViewSet(
     queryset = Need.objects.select_related("household", "person", "item")
     serializer_class = s.NeedSerializer
     filterset_class = NeedFilterSet
-    pagination_class = IdCursorPagination
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_serializer_class(self):
@@ -89,3 +88,25 @@ class CatalogItemViewSet(ReferenceViewSet):
     queryset = CatalogItem.objects.select_related("provider").order_by("id")
     serializer_class = s.CatalogItemSerializer
     filterset_class = CatalogItemFilterSet
+
+
+class RecommendationViewSet(StaffOnlyApiMixin, ScopedReadOnlyViewSet):
+    """Pushed items (幸福清单推送) with their reason; move along the funnel with ``transition``."""
+
+    queryset = Recommendation.objects.select_related("item", "person", "household")
+    serializer_class = s.RecommendationSerializer
+    filterset_class = RecommendationFilterSet
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return with_reasons(page) if page is not None else None
+
+    @extend_schema(request=s.RecommendationTransitionSerializer, responses=s.RecommendationSerializer)
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        rec = self.get_object()
+        body = s.RecommendationTransitionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        with service_errors():
+            services.recommendation_transition(recommendation=rec, user=request.user, **body.validated_data)
+        return Response(s.RecommendationSerializer(rec, context={"request": request}).data)

@@ -24,3 +24,24 @@ def eligibility_text(item) -> list[str]:
     from assistance.eligibility import describe
 
     return describe(item)
+
+
+@register.filter
+def get_key(mapping, key):
+    return mapping.get(key, "")
+
+
+@register.inclusion_tag("assistance/household_recommendations.html", takes_context=True)
+def household_recommendations(context, household, limit=20):
+    from assistance.models import Recommendation
+    from assistance.selectors import with_reasons
+
+    user = context["user"]
+    recs = Recommendation.objects.restrict(user).filter(household=household)
+    page = recs.select_related("item", "person", "household").order_by("status", "-pushed_at")[:limit]
+    return {
+        "household": household,
+        "recommendations": with_reasons(page),
+        "open_count": recs.open().count(),
+        "user": user,
+    }
