@@ -40,7 +40,7 @@ def test_queue_lists_the_area_with_plain_reasons(login, huayuan, pushed):
     old, far = pushed
     page = (
         login(huayuan)
-        .get("/push/?item=%d" % CatalogItem.objects.get(code="elderly_allowance").pk)
+        .get(f"/push/?item={CatalogItem.objects.get(code='elderly_allowance').pk}")
         .content.decode()
     )
     assert "独居老人" in page and "西区老人" not in page
