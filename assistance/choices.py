@@ -80,3 +80,23 @@ class UptakeStatus(models.TextChoices):
 
 
 OPEN_UPTAKE_STATUSES = (UptakeStatus.PUSHED, UptakeStatus.OFFERED, UptakeStatus.APPLIED)
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("待审批")
+    APPROVED = "approved", _("已审批")
+    ACTIVE = "active", _("执行中")
+    REVIEWED = "reviewed", _("已评估")
+    CLOSED = "closed", _("已结束")
+
+
+# A household has at most one plan being written (draft to approved) and one in force.
+PLAN_IN_PROGRESS = (PlanStatus.DRAFT, PlanStatus.SUBMITTED, PlanStatus.APPROVED)
+PLAN_IN_FORCE = (PlanStatus.ACTIVE, PlanStatus.REVIEWED)
+
+
+class ActionStatus(models.TextChoices):
+    OPEN = "open", _("进行中")
+    DONE = "done", _("已完成")
+    CANCELLED = "cancelled", _("已取消")

@@ -305,3 +305,141 @@ class PushRun(models.Model):
 
     def __str__(self):
         return f"{self.started_at:%Y-%m-%d %H:%M} {self.mode}"
+
+
+class CarePlanQuerySet(scoped_queryset("household__")):
+    def in_force(self):
+        return self.filter(status__in=c.PLAN_IN_FORCE)
+
+
+class CarePlan(models.Model):
+    """个性化关爱服务方案: one per household in force, versioned (a new version copies the last)."""
+
+    household = models.ForeignKey(
+        "households.Household", verbose_name=_("家庭"), on_delete=models.PROTECT, related_name="care_plans"
+    )
+    version = models.PositiveSmallIntegerField(_("版本"), default=1)
+    previous = models.ForeignKey(
+        "self", verbose_name=_("上一版本"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(
+        _("状态"), max_length=16, choices=c.PlanStatus.choices, default=c.PlanStatus.DRAFT
+    )
+    summary = models.TextField(_("家庭情况摘要"), blank=True, validators=[MaxLengthValidator(4000)])
+    goals = models.TextField(_("帮扶目标"), validators=[MaxLengthValidator(4000)])
+    review_on = models.DateField(_("评估日期"))
+    review_note = models.TextField(_("评估意见"), blank=True, validators=[MaxLengthValidator(4000)])
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("制定人"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("制定时间"), default=timezone.now, editable=False)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审批人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    return_reason = models.TextField(_("退回意见"), blank=True, validators=[MaxLengthValidator(2000)])
+    activated_at = models.DateTimeField(_("启用时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    objects = CarePlanQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("关爱服务方案")
+        verbose_name_plural = _("关爱服务方案")
+        ordering = ["-created_at", "-id"]
+        permissions = [("approve_careplan", _("可审批关爱服务方案"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=Q(status__in=c.PLAN_IN_FORCE),
+                name="one_plan_in_force_per_household",
+            ),
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=Q(status__in=c.PLAN_IN_PROGRESS),
+                name="one_plan_in_progress_per_household",
+            ),
+            models.UniqueConstraint(fields=["household", "version"], name="plan_version_unique"),
+        ]
+
+    def __str__(self):
+        return _("%(household)s 关爱方案（第%(v)s版）") % {"household": self.household, "v": self.version}
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == c.PlanStatus.DRAFT
+
+
+class PlanAction(models.Model):
+    plan = models.ForeignKey(
+        CarePlan, verbose_name=_("方案"), on_delete=models.PROTECT, related_name="actions"
+    )
+    description = models.CharField(_("帮扶措施"), max_length=300)
+    need = models.ForeignKey(
+        Need,
+        verbose_name=_("对应需求"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="plan_actions",
+    )
+    item = models.ForeignKey(
+        CatalogItem,
+        verbose_name=_("清单项目"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("责任人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="plan_actions",
+    )
+    owner_team = models.ForeignKey(
+        "visits.Team",
+        verbose_name=_("责任队伍"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    due_on = models.DateField(_("完成期限"))
+    status = models.CharField(
+        _("状态"), max_length=16, choices=c.ActionStatus.choices, default=c.ActionStatus.OPEN
+    )
+    done_on = models.DateField(_("完成日期"), null=True, blank=True)
+    note = models.TextField(_("落实情况"), blank=True, validators=[MaxLengthValidator(2000)])
+
+    objects = scoped_queryset("plan__household__").as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("帮扶措施")
+        verbose_name_plural = _("帮扶措施")
+        ordering = ["due_on", "id"]
+        indexes = [models.Index(fields=["status", "due_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(owner__isnull=False) | Q(owner_team__isnull=False), name="plan_action_has_owner"
+            )
+        ]
+
+    def __str__(self):
+        return self.description
+
+    @property
+    def is_overdue(self) -> bool:
+        import datetime as dt
+
+        return self.status == c.ActionStatus.OPEN and self.due_on < dt.date.today()

@@ -11,3 +11,11 @@ def push_after_sweep() -> dict:
     a day covers everyone, since ageing and dated statuses change eligibility by the calendar)."""
     run = push.push_incremental()
     return {"mode": run.mode, "created": run.created, "repushed": run.repushed, "withdrawn": run.withdrawn}
+
+
+@shared_task
+def plan_reminders() -> int:
+    """Daily: overdue plan actions and due plan reviews become tasks."""
+    from .services import plan_reminders as remind
+
+    return remind()

@@ -241,6 +241,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "assistance.tasks.push_after_sweep",
         "schedule": crontab(hour=4, minute=0),
     },
+    # Overdue care-plan actions and due reviews become tasks (我的待办).
+    "assistance-plan-reminders": {
+        "task": "assistance.tasks.plan_reminders",
+        "schedule": crontab(hour=6, minute=0),
+    },
 }
 
 LOGGING = {
