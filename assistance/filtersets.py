@@ -4,6 +4,7 @@ import datetime as dt
 
 import django_filters as filters
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from assessments.choices import Group
@@ -11,7 +12,7 @@ from core.filters import IdFilter
 from households.filtersets import _communities, _towns
 
 from . import choices as c
-from .models import CatalogItem, Need, Provider, Recommendation
+from .models import CarePlan, CatalogItem, Need, Provider, Recommendation
 
 OPEN_CHOICES = [("open", _("未办结")), ("closed", _("已办结"))]
 AGE_CHOICES = [("7", _("超过7天")), ("30", _("超过30天")), ("90", _("超过90天"))]
@@ -128,3 +129,23 @@ class RecommendationFilterSet(filters.FilterSet):
         if value == "open":
             return queryset.filter(status__in=c.OPEN_UPTAKE_STATUSES)
         return queryset.exclude(status__in=c.OPEN_UPTAKE_STATUSES)
+
+
+class CarePlanFilterSet(filters.FilterSet):
+    status = filters.ChoiceFilter(label=_("状态"), choices=c.PlanStatus.choices, empty_label=_("全部"))
+    review_due = filters.BooleanFilter(label=_("已到评估日期"), method="filter_review_due")
+    town = filters.ModelChoiceFilter(
+        label=_("镇街"), queryset=_towns, field_name="household__town", empty_label=_("全部")
+    )
+    community = filters.ModelChoiceFilter(
+        label=_("村（社区）"), queryset=_communities, field_name="household__community", empty_label=_("全部")
+    )
+    household = IdFilter(label=_("家庭"), field_name="household_id", widget=forms.HiddenInput)
+
+    class Meta:
+        model = CarePlan
+        fields = ["status", "review_due", "town", "community", "household"]
+
+    def filter_review_due(self, queryset, name, value):
+        due = Q(status=c.PlanStatus.ACTIVE, review_on__lte=dt.date.today())
+        return queryset.filter(due) if value else queryset.exclude(due)

@@ -25,4 +25,12 @@ urlpatterns = [
         views.RecommendationTransitionView.as_view(),
         name="recommendation-transition",
     ),
+    path("plans/", views.CarePlanListView.as_view(), name="plan-list"),
+    path("plans/<int:pk>/", views.CarePlanDetailView.as_view(), name="plan-detail"),
+    path("plans/<int:pk>/print/", views.CarePlanPrintView.as_view(), name="plan-print"),
+    path("plans/<int:pk>/edit/", views.CarePlanUpdateView.as_view(), name="plan-update"),
+    path("plans/<int:pk>/transition/", views.CarePlanTransitionView.as_view(), name="plan-transition"),
+    path("plans/<int:pk>/actions/new/", views.ActionAddView.as_view(), name="action-create"),
+    path("plan-actions/<int:pk>/finish/", views.ActionFinishView.as_view(), name="action-finish"),
+    path("households/<int:household_pk>/plans/new/", views.CarePlanCreateView.as_view(), name="plan-create"),
 ]

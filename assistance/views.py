@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from assessments.views import FormPageMixin, StaffOnlyMixin
-from core.history import history_entries
+from core.history import history_entries, merged_history
 from core.scoping import CHANGE
 from core.views import (
     ObjectDetailView,
@@ -22,16 +22,26 @@ from households.models import Household
 
 from . import choices as c
 from . import services
-from .filtersets import CatalogItemFilterSet, NeedFilterSet, ProviderFilterSet, RecommendationFilterSet
+from .filtersets import (
+    CarePlanFilterSet,
+    CatalogItemFilterSet,
+    NeedFilterSet,
+    ProviderFilterSet,
+    RecommendationFilterSet,
+)
 from .forms import (
+    ActionFinishForm,
+    ActionForm,
     CatalogItemForm,
     NeedEditForm,
     NeedForm,
     NeedTransitionForm,
+    PlanForm,
+    PlanTransitionForm,
     ProviderForm,
     RecommendationTransitionForm,
 )
-from .models import CatalogItem, Need, Provider, PushRun, Recommendation
+from .models import CarePlan, CatalogItem, Need, PlanAction, Provider, PushRun, Recommendation
 from .selectors import uptake_by, with_reasons
 from .services import NEED_LIFECYCLE
 
@@ -318,3 +328,164 @@ class UptakeView(StaffOnlyMixin, TemplateView):
             last_run=PushRun.objects.first(),
             **kwargs,
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# Care plans
+
+
+class CarePlanListView(StaffOnlyMixin, ObjectListView):
+    model = CarePlan
+    filterset_class = CarePlanFilterSet
+    template_name = "assistance/plan_list.html"
+    default_sort = "-created_at"
+    sort_fields = {"created": "created_at", "review": "review_on", "status": "status"}
+
+    def base_queryset(self):
+        return CarePlan.objects.select_related(
+            "household__town", "household__community", "author"
+        ).prefetch_related("household__members")
+
+
+class CarePlanDetailView(StaffOnlyMixin, ObjectDetailView):
+    model = CarePlan
+    template_name = "assistance/plan_detail.html"
+
+    def base_queryset(self):
+        return CarePlan.objects.select_related(
+            "household__town", "household__community", "author", "approved_by", "previous"
+        )
+
+    def get_context_data(self, **kwargs):
+        plan = self.object
+        actions = plan.actions.select_related("need", "item", "owner", "owner_team")
+        return super().get_context_data(
+            actions=actions,
+            transition_form=PlanTransitionForm(user=self.request.user, plan=plan),
+            finish_form=ActionFinishForm(),
+            history=merged_history(
+                (plan.history.all(), _("方案")),
+                (PlanAction.history.filter(plan_id=plan.pk), _("措施"), "description"),
+                user=self.request.user,
+            ),
+            **kwargs,
+        )
+
+
+class CarePlanPrintView(CarePlanDetailView):
+    """A4 page the household can keep: goals and actions, masked identity data, no history."""
+
+    template_name = "assistance/plan_print.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["members"] = self.object.household.members.exclude(status="archived").order_by(
+            "relation", "id"
+        )
+        return context
+
+
+class CarePlanCreateView(StaffOnlyMixin, ScopedMixin, WriterRequiredMixin, FormPageMixin, ServiceFormView):
+    model = Household
+    scope_action = CHANGE
+    form_class = PlanForm
+    page_title = _("制定关爱服务方案")
+    success_message = _("方案已创建，请添加帮扶措施后提交审批。")
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.household = get_object_or_404(self.get_queryset(), pk=kwargs["household_pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        last = CarePlan.objects.filter(household=self.household).order_by("-version").first()
+        return {"goals": last.goals, "summary": last.summary} if last else {}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(subject=self.household, **kwargs)
+
+    def perform(self, form):
+        return services.plan_create(household=self.household, user=self.request.user, **form.cleaned_data)
+
+    def get_success_url(self):
+        if getattr(self, "result", None):
+            return reverse("assistance:plan-detail", args=[self.result.pk])
+        return reverse("households:household-detail", args=[self.household.pk])
+
+
+class _PlanStepView(StaffOnlyMixin, FormPageMixin, ScopedObjectMixin, ServiceFormView):
+    model = CarePlan
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.plan = self.get_object()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "plan": self.plan}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(subject=self.plan, **kwargs)
+
+    def get_success_url(self):
+        return reverse("assistance:plan-detail", args=[self.plan.pk])
+
+
+class CarePlanUpdateView(_PlanStepView):
+    form_class = PlanForm
+    page_title = _("修改方案")
+    success_message = _("方案已保存。")
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs.pop("plan")
+        return {**kwargs, "instance": self.plan}
+
+    def perform(self, form):
+        return services.plan_update(plan=self.plan, user=self.request.user, **form.cleaned_data)
+
+
+class ActionAddView(_PlanStepView):
+    form_class = ActionForm
+    page_title = _("添加帮扶措施")
+    success_message = _("措施已添加。")
+
+    def perform(self, form):
+        return services.action_add(plan=self.plan, user=self.request.user, **form.cleaned_data)
+
+
+class CarePlanTransitionView(_PlanStepView):
+    form_class = PlanTransitionForm
+    page_title = _("办理方案")
+    success_message = _("方案状态已更新。")
+
+    def perform(self, form):
+        data = form.cleaned_data
+        return services.plan_transition(
+            plan=self.plan,
+            to=data["to"],
+            user=self.request.user,
+            note=data["note"],
+            review_on=data["review_on"],
+        )
+
+
+class ActionFinishView(StaffOnlyMixin, FormPageMixin, ScopedObjectMixin, ServiceFormView):
+    model = PlanAction
+    form_class = ActionFinishForm
+    page_title = _("登记措施落实情况")
+    success_message = _("措施落实情况已保存。")
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.action = self.get_object()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(subject=self.action, **kwargs)
+
+    def perform(self, form):
+        return services.action_finish(action=self.action, user=self.request.user, **form.cleaned_data)
+
+    def get_success_url(self):
+        return reverse("assistance:plan-detail", args=[self.action.plan_id])

@@ -204,6 +204,12 @@ SPECTACULAR_SETTINGS = {
         "VerifyMethodEnum": "assessments.choices.VerifyMethod",
         "AssistanceSourceEnum": "households.choices.AssistanceSource",
         "ImportSourceEnum": "imports.models.IMPORT_SOURCES",
+        "NeedStatusEnum": "assistance.choices.NeedStatus",
+        "UptakeStatusEnum": "assistance.choices.UptakeStatus",
+        "PlanStatusEnum": "assistance.choices.PlanStatus",
+        "PlanActionStatusEnum": "assistance.choices.ActionStatus",
+        "ProviderKindEnum": "assistance.choices.ProviderKind",
+        "NeedSourceEnum": "assistance.choices.NeedSource",
     },
 }
 

@@ -6,7 +6,7 @@ from core.serializers import ScopedPrimaryKeyRelatedField, service_errors
 from households.models import Household, Person
 
 from .. import choices as c
-from ..models import CatalogItem, Need, Provider, Recommendation
+from ..models import CarePlan, CatalogItem, Need, PlanAction, Provider, Recommendation
 
 
 class NeedSerializer(serializers.ModelSerializer):
@@ -170,4 +170,87 @@ class RecommendationSerializer(serializers.ModelSerializer):
 
 class RecommendationTransitionSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=c.UptakeStatus.choices)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class PlanActionSerializer(serializers.ModelSerializer):
+    plan = ScopedPrimaryKeyRelatedField(queryset=CarePlan.objects.all())
+    need = ScopedPrimaryKeyRelatedField(queryset=Need.objects.all(), required=False, allow_null=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = PlanAction
+        fields = [
+            "id",
+            "plan",
+            "description",
+            "need",
+            "item",
+            "owner",
+            "owner_team",
+            "due_on",
+            "status",
+            "status_label",
+            "done_on",
+            "note",
+        ]
+        read_only_fields = ["status", "done_on", "note"]
+
+
+class CarePlanSerializer(serializers.ModelSerializer):
+    household = ScopedPrimaryKeyRelatedField(queryset=Household.objects.all())
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    actions = PlanActionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = CarePlan
+        fields = [
+            "id",
+            "household",
+            "version",
+            "previous",
+            "status",
+            "status_label",
+            "summary",
+            "goals",
+            "review_on",
+            "review_note",
+            "return_reason",
+            "author",
+            "created_at",
+            "approved_by",
+            "approved_at",
+            "activated_at",
+            "closed_at",
+            "actions",
+        ]
+        read_only_fields = [
+            "version",
+            "previous",
+            "status",
+            "review_note",
+            "return_reason",
+            "author",
+            "created_at",
+            "approved_by",
+            "approved_at",
+            "activated_at",
+            "closed_at",
+        ]
+
+
+class CarePlanUpdateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CarePlan
+        fields = ["summary", "goals", "review_on"]
+
+
+class PlanTransitionSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=c.PlanStatus.choices)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    review_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class ActionFinishSerializer(serializers.Serializer):
+    done = serializers.BooleanField(default=True)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")

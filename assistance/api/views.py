@@ -9,8 +9,14 @@ from core.api import ScopedReadOnlyViewSet, ScopedViewSetMixin
 from core.serializers import service_errors
 
 from .. import services
-from ..filtersets import CatalogItemFilterSet, NeedFilterSet, ProviderFilterSet, RecommendationFilterSet
-from ..models import CatalogItem, Need, Provider, Recommendation
+from ..filtersets import (
+    CarePlanFilterSet,
+    CatalogItemFilterSet,
+    NeedFilterSet,
+    ProviderFilterSet,
+    RecommendationFilterSet,
+)
+from ..models import CarePlan, CatalogItem, Need, PlanAction, Provider, Recommendation
 from ..selectors import with_reasons
 from . import serializers as s
 
@@ -110,3 +116,84 @@ class RecommendationViewSet(StaffOnlyApiMixin, ScopedReadOnlyViewSet):
         with service_errors():
             services.recommendation_transition(recommendation=rec, user=request.user, **body.validated_data)
         return Response(s.RecommendationSerializer(rec, context={"request": request}).data)
+
+
+class CarePlanViewSet(
+    StaffOnlyApiMixin,
+    ScopedViewSetMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Care plans with their actions. ``transition``: submitted, approved (a town approver who is
+    not the author), draft (returned, with ``note``), active, reviewed (``note``), closed."""
+
+    queryset = CarePlan.objects.prefetch_related("actions")
+    serializer_class = s.CarePlanSerializer
+    filterset_class = CarePlanFilterSet
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_serializer_class(self):
+        return (
+            s.CarePlanUpdateSerializer if self.action == "partial_update" else super().get_serializer_class()
+        )
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        with service_errors():
+            serializer.instance = services.plan_create(
+                household=data["household"],
+                user=self.request.user,
+                goals=data["goals"],
+                review_on=data["review_on"],
+                summary=data.get("summary", ""),
+            )
+
+    def perform_update(self, serializer):
+        with service_errors():
+            services.plan_update(
+                plan=serializer.instance, user=self.request.user, **serializer.validated_data
+            )
+
+    @extend_schema(request=s.PlanTransitionSerializer, responses=s.CarePlanSerializer)
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        plan = self.get_object()
+        body = s.PlanTransitionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        with service_errors():
+            services.plan_transition(plan=plan, user=request.user, **body.validated_data)
+        return Response(s.CarePlanSerializer(plan, context={"request": request}).data)
+
+
+class PlanActionViewSet(
+    StaffOnlyApiMixin,
+    ScopedViewSetMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Actions of care plans; add to a draft plan, ``finish`` (done or cancelled) in a plan in force."""
+
+    queryset = PlanAction.objects.select_related("plan")
+    serializer_class = s.PlanActionSerializer
+    filterset_fields = ["plan", "status"]
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        plan = data.pop("plan")
+        with service_errors():
+            serializer.instance = services.action_add(plan=plan, user=self.request.user, **data)
+
+    @extend_schema(request=s.ActionFinishSerializer, responses=s.PlanActionSerializer)
+    @action(detail=True, methods=["post"])
+    def finish(self, request, pk=None):
+        action_ = self.get_object()
+        body = s.ActionFinishSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        with service_errors():
+            services.action_finish(action=action_, user=request.user, **body.validated_data)
+        return Response(s.PlanActionSerializer(action_, context={"request": request}).data)

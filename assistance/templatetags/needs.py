@@ -45,3 +45,20 @@ def household_recommendations(context, household, limit=20):
         "open_count": recs.open().count(),
         "user": user,
     }
+
+
+@register.inclusion_tag("assistance/household_plan.html", takes_context=True)
+def household_plan(context, household):
+    from assistance import choices as c
+    from assistance.models import CarePlan
+
+    user = context["user"]
+    plans = CarePlan.objects.restrict(user).filter(household=household).order_by("-version")
+    latest = plans.first()
+    return {
+        "household": household,
+        "in_force": plans.filter(status__in=c.PLAN_IN_FORCE).first(),
+        "in_progress": plans.filter(status__in=c.PLAN_IN_PROGRESS).first(),
+        "latest": latest,
+        "user": user,
+    }
