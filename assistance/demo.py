@@ -98,3 +98,78 @@ def _need(rng, household_id, community_name, town_name, workers, items_by_domain
         need.days_to_meet = (need.met_on - recorded_at.date()).days
         need.changed_at = recorded_at + dt.timedelta(days=need.days_to_meet)
     return need
+
+
+def make_demo_care(*, seed: int = 2026) -> dict:
+    """Push for the demo city, some uptake along the funnel, and care plans in every state.
+
+    Idempotent: plans are made once (when none exist); the push itself never duplicates.
+    """
+    from django.contrib.auth.models import Permission
+
+    from accounts.models import User
+
+    from . import push as push_module
+    from .models import CarePlan, PlanAction, Recommendation
+    from .services import plan_create, plan_transition
+
+    users = {u.username: u for u in User.objects.filter(username__in=["admin", "dongqu", "huayuan"])}
+    if len(users) < 3:
+        return {}
+    users["dongqu"].user_permissions.add(Permission.objects.get(codename="approve_careplan"))
+    town_approver = User.objects.get(pk=users["dongqu"].pk)
+    run = push_module.push(mode="full")
+    rng = random.Random(seed)
+    if CarePlan.objects.exists():
+        return {"pushed": run.created, "plans": 0}
+    U = c.UptakeStatus
+    path = [U.OFFERED, U.APPLIED, U.GRANTED, U.DELIVERED]
+    now = timezone.now()
+    recs = list(Recommendation.objects.filter(status=U.PUSHED).order_by("id").values_list("id", flat=True))
+    for rec_id in rng.sample(recs, min(len(recs), max(len(recs) // 3, 1))) if recs else []:
+        steps = rng.randrange(1, 5)
+        status = path[steps - 1] if rng.random() > 0.15 else U.DECLINED
+        Recommendation.objects.filter(pk=rec_id).update(
+            status=status,
+            changed_at=now - dt.timedelta(days=rng.randrange(0, 60)),
+            changed_by=users["huayuan"],
+            note="服务对象表示暂不需要" if status == U.DECLINED else "",
+        )
+    plans = 0
+    needs = (
+        Need.objects.filter(household__town__name="东区街道", status__in=[S.RECORDED, S.MATCHED])
+        .select_related("household__community")
+        .order_by("household_id", "id")
+    )
+    seen = set()
+    for need in needs:
+        # 花苑's worker writes her plans and the town approves them; the town's own go to the city.
+        in_huayuan = need.household.community.name == "花苑社区"
+        worker, approver = (
+            (users["huayuan"], town_approver) if in_huayuan else (users["dongqu"], users["admin"])
+        )
+        if need.household_id in seen or len(seen) >= 12:
+            continue
+        seen.add(need.household_id)
+        plan = plan_create(
+            household=need.household,
+            user=worker,
+            goals=f"围绕“{need.get_domain_display()}”需求制定帮扶措施，三个月内见效。",
+            review_on=dt.date.today() + dt.timedelta(days=rng.randrange(20, 90)),
+        )
+        PlanAction.objects.create(
+            plan=plan,
+            description=f"落实{need.get_domain_display()}帮扶：{need.description}",
+            need=need,
+            owner=worker,
+            due_on=dt.date.today() + dt.timedelta(days=rng.randrange(-10, 40)),
+        )
+        # Every fourth plan stops at each state: draft, submitted, approved, active.
+        steps = ((P.SUBMITTED, worker), (P.APPROVED, approver), (P.ACTIVE, worker))
+        for step, who in steps[: plans % 4]:
+            plan_transition(plan=plan, to=step, user=who)
+        plans += 1
+    return {"pushed": run.created, "plans": plans}
+
+
+P = c.PlanStatus

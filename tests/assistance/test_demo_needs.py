@@ -21,3 +21,17 @@ def test_demo_needs_cover_every_state_and_are_made_once():
     before = needs.count()
     call_command("seed_demo", households=150, verbosity=0)
     assert Need.objects.count() == before
+
+
+def test_demo_push_uptake_and_plans_in_every_state():
+    from assistance.models import CarePlan, Recommendation
+
+    call_command("seed_demo", households=300, verbosity=0)
+    assert Recommendation.objects.count() > 50
+    statuses = set(Recommendation.objects.values_list("status", flat=True))
+    assert {"pushed", "offered", "applied", "granted", "delivered", "declined"} <= statuses
+    plan_states = set(CarePlan.objects.values_list("status", flat=True))
+    assert plan_states == {"draft", "submitted", "approved", "active"}
+    counts = (Recommendation.objects.count(), CarePlan.objects.count())
+    call_command("seed_demo", households=300, verbosity=0)
+    assert (Recommendation.objects.count(), CarePlan.objects.count()) == counts

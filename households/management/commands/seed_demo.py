@@ -40,3 +40,6 @@ class Command(BaseCommand):
             from assistance.demo import make_demo_needs
 
             self.stdout.write(f"demo needs: {make_demo_needs()} created")
+            from assistance.demo import make_demo_care
+
+            self.stdout.write(f"demo push and care plans: {make_demo_care()}")
