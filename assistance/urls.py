@@ -33,4 +33,9 @@ urlpatterns = [
     path("plans/<int:pk>/actions/new/", views.ActionAddView.as_view(), name="action-create"),
     path("plan-actions/<int:pk>/finish/", views.ActionFinishView.as_view(), name="action-finish"),
     path("households/<int:household_pk>/plans/new/", views.CarePlanCreateView.as_view(), name="plan-create"),
+    path(
+        "persons/<int:pk>/needs/accept/",
+        views.NeedSuggestionAcceptView.as_view(),
+        name="need-suggestion-accept",
+    ),
 ]

@@ -1,7 +1,7 @@
 """Needs ledger and the two lists: thin views over the shared generics and the services."""
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +11,7 @@ from assessments.views import FormPageMixin, StaffOnlyMixin
 from core.history import history_entries, merged_history
 from core.scoping import CHANGE
 from core.views import (
+    ObjectActionView,
     ObjectDetailView,
     ObjectListView,
     ScopedMixin,
@@ -18,7 +19,7 @@ from core.views import (
     ServiceFormView,
     WriterRequiredMixin,
 )
-from households.models import Household
+from households.models import Household, Person
 
 from . import choices as c
 from . import services
@@ -489,3 +490,33 @@ class ActionFinishView(StaffOnlyMixin, FormPageMixin, ScopedObjectMixin, Service
 
     def get_success_url(self):
         return reverse("assistance:plan-detail", args=[self.action.plan_id])
+
+
+class NeedSuggestionAcceptView(StaffOnlyMixin, ObjectActionView):
+    """Accept a proposed need (from a placement or a confirmed alert) for a person."""
+
+    model = Person
+
+    def act(self, person):
+        from django.utils.http import url_has_allowed_host_and_scheme
+
+        from .suggest import for_person
+
+        domain = self.request.POST.get("domain", "")
+        suggestion = next((s for s in for_person(person) if s.domain == domain), None)
+        if suggestion is None:
+            messages.error(self.request, _("该建议已不适用（可能已登记同类需求）。"))
+        else:
+            need = services.need_record(
+                user=self.request.user,
+                household=person.household,
+                person=person,
+                domain=suggestion.domain,
+                description=suggestion.description,
+                source=suggestion.source,
+            )
+            messages.success(self.request, _("已登记需求：%s") % need.get_domain_display())
+        target = self.request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(target, allowed_hosts={self.request.get_host()}):
+            target = reverse("households:person-detail", args=[person.pk])
+        return HttpResponseRedirect(target)

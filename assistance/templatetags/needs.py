@@ -62,3 +62,18 @@ def household_plan(context, household):
         "latest": latest,
         "user": user,
     }
+
+
+@register.inclusion_tag("assistance/need_suggestions.html", takes_context=True)
+def need_suggestions(context, person):
+    """Needs a placement or a confirmed alert usually brings, offered for one click."""
+    from assistance.suggest import for_person
+
+    request = context["request"]
+    return {
+        "person": person,
+        "suggestions": for_person(person) if person is not None else [],
+        "next": request.get_full_path(),
+        "user": context["user"],
+        "csrf_token": context.get("csrf_token"),
+    }
