@@ -50,11 +50,18 @@ def _current_status(on: dt.date, **lookups):
     return AssistanceStatus.objects.current(on).filter(**lookups)
 
 
+def _households_with_status(on: dt.date, kinds):
+    """Ids of households where someone has one of ``kinds`` today: an uncorrelated subquery, so
+    the plan is a hashed semi- or anti-join whatever the statistics say (a correlated EXISTS
+    through the person join went quadratic on freshly loaded tables)."""
+    return AssistanceStatus.objects.current(on).filter(kind__in=kinds).values("person__household_id")
+
+
 def _household_condition_q(conditions, on: dt.date, prefix: str) -> Q:
     """Any of the household conditions; ``prefix`` is the path from the queried model to Household."""
-    household_id = OuterRef(f"{prefix}id" if prefix else "pk")
+    household_id = f"{prefix}id" if prefix else "pk"
     parts = {
-        "low_income": Exists(_current_status(on, person__household_id=household_id, kind__in=LOW_INCOME)),
+        "low_income": Q(**{f"{household_id}__in": _households_with_status(on, LOW_INCOME)}),
         "unsafe_housing": Q(**{f"{prefix}housing__in": [hc.Housing.DANGEROUS, hc.Housing.NONE]})
         | Q(**{f"{prefix}safety_grade__in": [hc.SafetyGrade.C, hc.SafetyGrade.D]}),
         "zero_employment": Q(**{f"{prefix}zero_employment": True}),
@@ -63,9 +70,9 @@ def _household_condition_q(conditions, on: dt.date, prefix: str) -> Q:
         parts["living_alone"] = Q(living_arrangement__in=ALONE)
         parts["special_family"] = Q(special_family=True)
     else:  # a household: any active member
-        active = Person.objects.filter(household_id=OuterRef("pk"), status=hc.PersonStatus.ACTIVE)
-        parts["living_alone"] = Exists(active.filter(living_arrangement__in=ALONE))
-        parts["special_family"] = Exists(active.filter(special_family=True))
+        active = Person.objects.filter(status=hc.PersonStatus.ACTIVE)
+        parts["living_alone"] = Q(pk__in=active.filter(living_arrangement__in=ALONE).values("household_id"))
+        parts["special_family"] = Q(pk__in=active.filter(special_family=True).values("household_id"))
     q = Q(pk__in=[])
     for condition in conditions:
         if condition in parts:
@@ -103,9 +110,7 @@ def eligible_households(item: CatalogItem, on: dt.date):
     qs = Household.objects.filter(status=hc.RecordStatus.ACTIVE)
     qs = qs.filter(_household_condition_q(item.household_conditions, on, ""))
     if item.receives_as:
-        qs = qs.exclude(
-            Exists(_current_status(on, person__household_id=OuterRef("pk"), kind=item.receives_as))
-        )
+        qs = qs.exclude(pk__in=_households_with_status(on, [item.receives_as]))
     return qs
 
 
@@ -182,6 +187,8 @@ def push(*, households=None, on: dt.date | None = None, mode: str = "full") -> P
     run = PushRun(started_at=now, mode=mode)
     if households is not None:
         households = list(households)
+    if households is None:
+        _analyze()
     with transaction.atomic():
         for item in CatalogItem.objects.filter(is_active=True).order_by("pk"):
             if not is_pushable(item) or not _active_on(item, on):
@@ -199,6 +206,19 @@ def push(*, households=None, on: dt.date | None = None, mode: str = "full") -> P
         run.seconds = time.monotonic() - started
         run.save()
     return run
+
+
+def _analyze() -> None:
+    """Fresh statistics before a full push on PostgreSQL: after a large import or the first sweep
+    the planner would otherwise plan for the empty tables it last saw. Sampling, so cheap."""
+    if connection.vendor != "postgresql":
+        return
+    tables = [
+        m._meta.db_table
+        for m in (Person, Household, AssistanceStatus, GroupDecision, ScreeningState, Recommendation)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(tables))
 
 
 def _active_on(item: CatalogItem, on: dt.date) -> bool:

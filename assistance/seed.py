@@ -99,7 +99,7 @@ ITEMS = [
         "中山市卫生健康局",
         "medical",
         "每年一次免费健康体检",
-        {"min_age": 65},
+        {"groups": ["elderly", "disabled_ill"], "min_age": 65},
     ),
     (
         "escort_doctor",
@@ -225,7 +225,7 @@ ITEMS = [
         "长者饭堂与居家养老服务机构",
         "care",
         "长者饭堂就餐补贴或送餐上门",
-        {"min_age": 60},
+        {"groups": ["elderly", "disabled_ill"], "min_age": 60},
     ),
     (
         "cleaning_help",
@@ -399,7 +399,7 @@ ITEMS = [
         "中山市民政局",
         "care",
         "评估失能等级，衔接照护服务",
-        {"min_age": 60},
+        {"groups": ["elderly"], "min_age": 60},
     ),
     (
         "heating_cooling",

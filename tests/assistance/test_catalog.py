@@ -90,7 +90,7 @@ def test_api_reference_data_is_read_by_staff_and_written_by_admins(login, huayua
     item = CatalogItem.objects.get(code="meal_help")
     worker = login(huayuan)
     body = worker.get(f"/api/catalog-items/{item.pk}/").json()
-    assert body["eligibility"] == ["年龄：60岁及以上"]
+    assert body["eligibility"] == ["分类对象（符合其一）：特殊困难老年人、重残重病人员", "年龄：60岁及以上"]
     assert (
         worker.patch(
             f"/api/catalog-items/{item.pk}/", {"name": "x"}, content_type="application/json"
