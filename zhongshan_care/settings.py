@@ -204,6 +204,12 @@ SPECTACULAR_SETTINGS = {
         "VerifyMethodEnum": "assessments.choices.VerifyMethod",
         "AssistanceSourceEnum": "households.choices.AssistanceSource",
         "ImportSourceEnum": "imports.models.IMPORT_SOURCES",
+        "NeedStatusEnum": "assistance.choices.NeedStatus",
+        "UptakeStatusEnum": "assistance.choices.UptakeStatus",
+        "PlanStatusEnum": "assistance.choices.PlanStatus",
+        "PlanActionStatusEnum": "assistance.choices.ActionStatus",
+        "ProviderKindEnum": "assistance.choices.ProviderKind",
+        "NeedSourceEnum": "assistance.choices.NeedSource",
     },
 }
 
@@ -235,6 +241,16 @@ CELERY_BEAT_SCHEDULE: dict = {
     "assessments-weekly-full-rescreen": {
         "task": "assessments.tasks.rescreen_everyone_full",
         "schedule": crontab(hour=2, minute=30, day_of_week="sun"),
+    },
+    # After the nightly sweep: push eligible catalog items (幸福清单推送).
+    "assistance-nightly-push": {
+        "task": "assistance.tasks.push_after_sweep",
+        "schedule": crontab(hour=4, minute=0),
+    },
+    # Overdue care-plan actions and due reviews become tasks (我的待办).
+    "assistance-plan-reminders": {
+        "task": "assistance.tasks.plan_reminders",
+        "schedule": crontab(hour=6, minute=0),
     },
 }
 

@@ -10,6 +10,7 @@ from rest_framework.routers import SimpleRouter
 from accounts.api import UserViewSet
 from accounts.views import LoginView
 from assessments.api.urls import router as assessments_router
+from assistance.api.urls import router as assistance_router
 from core.api_exports import ExportViewSet
 from households.api.urls import router
 from households.views import HomeView
@@ -27,6 +28,7 @@ api_urlpatterns = [
     path("", include(imports_router.urls)),
     path("", include(assessments_router.urls)),
     path("", include(core_router.urls)),
+    path("", include(assistance_router.urls)),
     path("token/", obtain_auth_token, name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
@@ -37,6 +39,7 @@ urlpatterns = [
     path("", include("households.urls")),
     path("imports/", include("imports.urls")),
     path("", include("assessments.urls")),
+    path("", include("assistance.urls")),
     path("", include("core.urls")),
     path("", include("accounts.urls")),
     path("accounts/login/", LoginView.as_view(), name="login"),

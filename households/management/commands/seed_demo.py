@@ -37,3 +37,9 @@ class Command(BaseCommand):
         if not no_users:
             for username, role, area in ensure_demo_users():
                 self.stdout.write(f"  login {username} / {DEMO_PASSWORD}  ({role}, {area})")
+            from assistance.demo import make_demo_needs
+
+            self.stdout.write(f"demo needs: {make_demo_needs()} created")
+            from assistance.demo import make_demo_care
+
+            self.stdout.write(f"demo push and care plans: {make_demo_care()}")

@@ -1,0 +1,256 @@
+import copy
+
+from rest_framework import serializers
+
+from core.serializers import ScopedPrimaryKeyRelatedField, service_errors
+from households.models import Household, Person
+
+from .. import choices as c
+from ..models import CarePlan, CatalogItem, Need, PlanAction, Provider, Recommendation
+
+
+class NeedSerializer(serializers.ModelSerializer):
+    household = ScopedPrimaryKeyRelatedField(queryset=Household.objects.all())
+    person = ScopedPrimaryKeyRelatedField(queryset=Person.objects.all(), required=False, allow_null=True)
+    item = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    domain_label = serializers.CharField(source="get_domain_display", read_only=True)
+
+    class Meta:
+        model = Need
+        fields = [
+            "id",
+            "household",
+            "person",
+            "domain",
+            "domain_label",
+            "description",
+            "urgency",
+            "source",
+            "status",
+            "status_label",
+            "item",
+            "outcome_note",
+            "recorded_at",
+            "changed_at",
+            "met_on",
+            "days_to_meet",
+        ]
+        read_only_fields = [
+            "status",
+            "item",
+            "outcome_note",
+            "recorded_at",
+            "changed_at",
+            "met_on",
+            "days_to_meet",
+        ]
+
+
+class NeedUpdateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Need
+        fields = ["domain", "description", "urgency"]
+
+
+class NeedTransitionSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=c.NeedStatus.choices)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    item = serializers.PrimaryKeyRelatedField(
+        queryset=CatalogItem.objects.filter(is_active=True), required=False, allow_null=True, default=None
+    )
+
+
+class ProviderSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Provider
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "contact_name",
+            "contact_phone",
+            "address",
+            "note",
+            "is_active",
+            "is_seed",
+        ]
+        read_only_fields = ["is_seed"]
+
+
+class CatalogItemSerializer(serializers.ModelSerializer):
+    groups = serializers.ListField(child=serializers.ChoiceField(choices=[]), required=False)
+    assistance_kinds = serializers.ListField(child=serializers.ChoiceField(choices=[]), required=False)
+    disability_categories = serializers.ListField(child=serializers.ChoiceField(choices=[]), required=False)
+    household_conditions = serializers.ListField(
+        child=serializers.ChoiceField(choices=c.HouseholdCondition.choices), required=False
+    )
+    eligibility = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CatalogItem
+        fields = [
+            "id",
+            "code",
+            "name",
+            "list_kind",
+            "provider",
+            "domain",
+            "benefit",
+            "how_to_apply",
+            "active_from",
+            "active_to",
+            "groups",
+            "assistance_kinds",
+            "min_age",
+            "max_age",
+            "sex",
+            "max_disability_grade",
+            "disability_categories",
+            "household_conditions",
+            "eligibility",
+            "is_active",
+            "is_seed",
+        ]
+        read_only_fields = ["is_seed"]
+
+    def __init__(self, *args, **kwargs):
+        from assessments.choices import Group
+        from households.choices import AssistanceKind, DisabilityCategory
+
+        super().__init__(*args, **kwargs)
+        self.fields["groups"].child.choices = Group.choices
+        self.fields["assistance_kinds"].child.choices = AssistanceKind.choices
+        self.fields["disability_categories"].child.choices = DisabilityCategory.choices
+
+    def get_eligibility(self, item) -> list[str]:
+        from ..eligibility import describe
+
+        return describe(item)
+
+    def validate(self, attrs):
+        """The model's own rules (age range, dates, known codes) give the same 400 as the form."""
+        item = copy.copy(self.instance) if self.instance else CatalogItem()
+        for name, value in attrs.items():
+            setattr(item, name, value)
+        with service_errors():
+            item.clean()
+        return attrs
+
+
+class RecommendationSerializer(serializers.ModelSerializer):
+    item_name = serializers.CharField(source="item.name", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    reason = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Recommendation
+        fields = [
+            "id",
+            "household",
+            "person",
+            "item",
+            "item_name",
+            "status",
+            "status_label",
+            "reason",
+            "pushed_at",
+            "changed_at",
+            "note",
+        ]
+        read_only_fields = fields
+
+    def get_reason(self, rec) -> str:
+        if not hasattr(rec, "reason"):
+            from ..selectors import with_reasons
+
+            with_reasons([rec])
+        return rec.reason
+
+
+class RecommendationTransitionSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=c.UptakeStatus.choices)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class PlanActionSerializer(serializers.ModelSerializer):
+    plan = ScopedPrimaryKeyRelatedField(queryset=CarePlan.objects.all())
+    need = ScopedPrimaryKeyRelatedField(queryset=Need.objects.all(), required=False, allow_null=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = PlanAction
+        fields = [
+            "id",
+            "plan",
+            "description",
+            "need",
+            "item",
+            "owner",
+            "owner_team",
+            "due_on",
+            "status",
+            "status_label",
+            "done_on",
+            "note",
+        ]
+        read_only_fields = ["status", "done_on", "note"]
+
+
+class CarePlanSerializer(serializers.ModelSerializer):
+    household = ScopedPrimaryKeyRelatedField(queryset=Household.objects.all())
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    actions = PlanActionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = CarePlan
+        fields = [
+            "id",
+            "household",
+            "version",
+            "previous",
+            "status",
+            "status_label",
+            "summary",
+            "goals",
+            "review_on",
+            "review_note",
+            "return_reason",
+            "author",
+            "created_at",
+            "approved_by",
+            "approved_at",
+            "activated_at",
+            "closed_at",
+            "actions",
+        ]
+        read_only_fields = [
+            "version",
+            "previous",
+            "status",
+            "review_note",
+            "return_reason",
+            "author",
+            "created_at",
+            "approved_by",
+            "approved_at",
+            "activated_at",
+            "closed_at",
+        ]
+
+
+class CarePlanUpdateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CarePlan
+        fields = ["summary", "goals", "review_on"]
+
+
+class PlanTransitionSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=c.PlanStatus.choices)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    review_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class ActionFinishSerializer(serializers.Serializer):
+    done = serializers.BooleanField(default=True)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")

@@ -1,0 +1,199 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from assessments.api.views import StaffOnlyApiMixin
+from core.api import ScopedReadOnlyViewSet, ScopedViewSetMixin
+from core.serializers import service_errors
+
+from .. import services
+from ..filtersets import (
+    CarePlanFilterSet,
+    CatalogItemFilterSet,
+    NeedFilterSet,
+    ProviderFilterSet,
+    RecommendationFilterSet,
+)
+from ..models import CarePlan, CatalogItem, Need, PlanAction, Provider, Recommendation
+from ..selectors import with_reasons
+from . import serializers as s
+
+
+class NeedViewSet(
+    StaffOnlyApiMixin,
+    ScopedViewSetMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The needs ledger. Create with household, person, domain, description, urgency, source;
+    move along the lifecycle with ``POST /api/needs/{id}/transition/``; nothing is deleted."""
+
+    queryset = Need.objects.select_related("household", "person", "item")
+    serializer_class = s.NeedSerializer
+    filterset_class = NeedFilterSet
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_serializer_class(self):
+        if self.action == "partial_update":
+            return s.NeedUpdateSerializer
+        return super().get_serializer_class()
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        with service_errors():
+            serializer.instance = services.need_record(user=self.request.user, **data)
+
+    def perform_update(self, serializer):
+        with service_errors():
+            services.need_update(
+                need=serializer.instance, user=self.request.user, **serializer.validated_data
+            )
+
+    @extend_schema(request=s.NeedTransitionSerializer, responses=s.NeedSerializer)
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        need = self.get_object()
+        body = s.NeedTransitionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        with service_errors():
+            services.need_transition(need=need, user=request.user, **body.validated_data)
+        return Response(s.NeedSerializer(need, context={"request": request}).data)
+
+
+class ReferenceViewSet(StaffOnlyApiMixin, ScopedViewSetMixin, viewsets.ModelViewSet):
+    """City-wide reference data: staff read, city admins write; nothing is deleted (deactivate)."""
+
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    permission_classes = [permissions.IsAuthenticated]
+
+    def create(self, request, *args, **kwargs):
+        if not request.user.is_city_admin:
+            raise NotFound
+        return super().create(request, *args, **kwargs)
+
+    def perform_create(self, serializer):
+        serializer.save()
+
+    def perform_update(self, serializer):
+        serializer.instance._history_user = self.request.user
+        serializer.save()
+
+
+class ProviderViewSet(ReferenceViewSet):
+    queryset = Provider.objects.all().order_by("id")
+    serializer_class = s.ProviderSerializer
+    filterset_class = ProviderFilterSet
+
+
+class CatalogItemViewSet(ReferenceViewSet):
+    queryset = CatalogItem.objects.select_related("provider").order_by("id")
+    serializer_class = s.CatalogItemSerializer
+    filterset_class = CatalogItemFilterSet
+
+
+class RecommendationViewSet(StaffOnlyApiMixin, ScopedReadOnlyViewSet):
+    """Pushed items (幸福清单推送) with their reason; move along the funnel with ``transition``."""
+
+    queryset = Recommendation.objects.select_related("item", "person", "household")
+    serializer_class = s.RecommendationSerializer
+    filterset_class = RecommendationFilterSet
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return with_reasons(page) if page is not None else None
+
+    @extend_schema(request=s.RecommendationTransitionSerializer, responses=s.RecommendationSerializer)
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        rec = self.get_object()
+        body = s.RecommendationTransitionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        with service_errors():
+            services.recommendation_transition(recommendation=rec, user=request.user, **body.validated_data)
+        return Response(s.RecommendationSerializer(rec, context={"request": request}).data)
+
+
+class CarePlanViewSet(
+    StaffOnlyApiMixin,
+    ScopedViewSetMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Care plans with their actions. ``transition``: submitted, approved (a town approver who is
+    not the author), draft (returned, with ``note``), active, reviewed (``note``), closed."""
+
+    queryset = CarePlan.objects.prefetch_related("actions")
+    serializer_class = s.CarePlanSerializer
+    filterset_class = CarePlanFilterSet
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_serializer_class(self):
+        return (
+            s.CarePlanUpdateSerializer if self.action == "partial_update" else super().get_serializer_class()
+        )
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        with service_errors():
+            serializer.instance = services.plan_create(
+                household=data["household"],
+                user=self.request.user,
+                goals=data["goals"],
+                review_on=data["review_on"],
+                summary=data.get("summary", ""),
+            )
+
+    def perform_update(self, serializer):
+        with service_errors():
+            services.plan_update(
+                plan=serializer.instance, user=self.request.user, **serializer.validated_data
+            )
+
+    @extend_schema(request=s.PlanTransitionSerializer, responses=s.CarePlanSerializer)
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        plan = self.get_object()
+        body = s.PlanTransitionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        with service_errors():
+            services.plan_transition(plan=plan, user=request.user, **body.validated_data)
+        return Response(s.CarePlanSerializer(plan, context={"request": request}).data)
+
+
+class PlanActionViewSet(
+    StaffOnlyApiMixin,
+    ScopedViewSetMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Actions of care plans; add to a draft plan, ``finish`` (done or cancelled) in a plan in force."""
+
+    queryset = PlanAction.objects.select_related("plan")
+    serializer_class = s.PlanActionSerializer
+    filterset_fields = ["plan", "status"]
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        plan = data.pop("plan")
+        with service_errors():
+            serializer.instance = services.action_add(plan=plan, user=self.request.user, **data)
+
+    @extend_schema(request=s.ActionFinishSerializer, responses=s.PlanActionSerializer)
+    @action(detail=True, methods=["post"])
+    def finish(self, request, pk=None):
+        action_ = self.get_object()
+        body = s.ActionFinishSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        with service_errors():
+            services.action_finish(action=action_, user=request.user, **body.validated_data)
+        return Response(s.PlanActionSerializer(action_, context={"request": request}).data)

@@ -1,0 +1,254 @@
+"""Push (幸福清单推送): the catalog items each person or household is eligible for and does not
+already receive, computed set-based.
+
+For each active item with at least one criterion, one ``INSERT ... SELECT`` writes the new
+recommendations (the SELECT is the item's eligibility as an ORM queryset), one ``UPDATE`` pushes
+again the declined or granted ones whose facts changed (the person's screening signature) or
+that had been withdrawn, and one ``UPDATE`` withdraws the pushed ones nobody acts on any more
+because the person no longer qualifies. The cost is a few statements per item, not a loop over
+people. Items without any criterion (临时救助, 法律咨询 ...) are offered on request, not pushed.
+"""
+
+import datetime as dt
+import time
+
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from assessments.models import GroupDecision, ScreeningState
+from assessments.rules import years_before
+from households import choices as hc
+from households.models import AssistanceStatus, Household, Person
+
+from . import choices as c
+from .models import CatalogItem, PushRun, Recommendation
+
+U = c.UptakeStatus
+LOW_INCOME = sorted(hc.LOW_INCOME_KINDS)
+ALONE = [hc.LivingArrangement.ALONE, hc.LivingArrangement.EMPTY_NEST]
+PERSON_CRITERIA = (
+    "groups",
+    "assistance_kinds",
+    "min_age",
+    "max_age",
+    "sex",
+    "max_disability_grade",
+    "disability_categories",
+)
+
+
+def is_person_level(item: CatalogItem) -> bool:
+    return any(getattr(item, name) not in (None, "", []) for name in PERSON_CRITERIA)
+
+
+def is_pushable(item: CatalogItem) -> bool:
+    return is_person_level(item) or bool(item.household_conditions)
+
+
+def _current_status(on: dt.date, **lookups):
+    return AssistanceStatus.objects.current(on).filter(**lookups)
+
+
+def _households_with_status(on: dt.date, kinds):
+    """Ids of households where someone has one of ``kinds`` today: an uncorrelated subquery, so
+    the plan is a hashed semi- or anti-join whatever the statistics say (a correlated EXISTS
+    through the person join went quadratic on freshly loaded tables)."""
+    return AssistanceStatus.objects.current(on).filter(kind__in=kinds).values("person__household_id")
+
+
+def _household_condition_q(conditions, on: dt.date, prefix: str) -> Q:
+    """Any of the household conditions; ``prefix`` is the path from the queried model to Household."""
+    household_id = f"{prefix}id" if prefix else "pk"
+    parts = {
+        "low_income": Q(**{f"{household_id}__in": _households_with_status(on, LOW_INCOME)}),
+        "unsafe_housing": Q(**{f"{prefix}housing__in": [hc.Housing.DANGEROUS, hc.Housing.NONE]})
+        | Q(**{f"{prefix}safety_grade__in": [hc.SafetyGrade.C, hc.SafetyGrade.D]}),
+        "zero_employment": Q(**{f"{prefix}zero_employment": True}),
+    }
+    if prefix:  # a person: their own arrangement and flag
+        parts["living_alone"] = Q(living_arrangement__in=ALONE)
+        parts["special_family"] = Q(special_family=True)
+    else:  # a household: any active member
+        active = Person.objects.filter(status=hc.PersonStatus.ACTIVE)
+        parts["living_alone"] = Q(pk__in=active.filter(living_arrangement__in=ALONE).values("household_id"))
+        parts["special_family"] = Q(pk__in=active.filter(special_family=True).values("household_id"))
+    q = Q(pk__in=[])
+    for condition in conditions:
+        if condition in parts:
+            q |= parts[condition]
+    return q
+
+
+def eligible_persons(item: CatalogItem, on: dt.date):
+    """Active persons of active households who meet every criterion of the item."""
+    qs = Person.objects.filter(status=hc.PersonStatus.ACTIVE, household__status=hc.RecordStatus.ACTIVE)
+    if item.groups:
+        qs = qs.filter(
+            Exists(GroupDecision.objects.filter(person=OuterRef("pk"), active=True, group__in=item.groups))
+        )
+    if item.assistance_kinds:
+        qs = qs.filter(Exists(_current_status(on, person=OuterRef("pk"), kind__in=item.assistance_kinds)))
+    if item.min_age is not None:
+        qs = qs.filter(birth_date__lte=years_before(on, item.min_age))
+    if item.max_age is not None:
+        qs = qs.filter(birth_date__gt=years_before(on, item.max_age + 1))
+    if item.sex:
+        qs = qs.filter(sex=item.sex)
+    if item.max_disability_grade:
+        qs = qs.filter(disability_grade__isnull=False, disability_grade__lte=item.max_disability_grade)
+    if item.disability_categories:
+        qs = qs.filter(disability_category__in=item.disability_categories)
+    if item.household_conditions:
+        qs = qs.filter(_household_condition_q(item.household_conditions, on, "household__"))
+    if item.receives_as:
+        qs = qs.exclude(Exists(_current_status(on, person=OuterRef("pk"), kind=item.receives_as)))
+    return qs
+
+
+def eligible_households(item: CatalogItem, on: dt.date):
+    qs = Household.objects.filter(status=hc.RecordStatus.ACTIVE)
+    qs = qs.filter(_household_condition_q(item.household_conditions, on, ""))
+    if item.receives_as:
+        qs = qs.exclude(pk__in=_households_with_status(on, [item.receives_as]))
+    return qs
+
+
+def _insert_select(queryset, columns: str, constants: list) -> int:
+    """INSERT the rows a queryset selects, skipping the ones that already exist.
+
+    ``columns`` reads the subquery's columns and %s placeholders for ``constants``.
+    (``WHERE 1 = 1`` lets SQLite parse ON CONFLICT after a SELECT.)
+    """
+    sql, params = queryset.query.sql_with_params()
+    table = Recommendation._meta.db_table
+    statement = (
+        f"INSERT INTO {table} (household_id, person_id, item_id, status, signature, pushed_at, note) "
+        f"SELECT {columns} FROM ({sql}) AS eligible WHERE 1 = 1 ON CONFLICT DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*constants, *params])
+        return max(cursor.rowcount, 0)
+
+
+def _push_item(item: CatalogItem, on: dt.date, now, households) -> tuple[int, int, int]:
+    existing = Recommendation.objects.filter(item=item)
+    if households is not None:
+        existing = existing.filter(household_id__in=households)
+    if is_person_level(item):
+        eligible = eligible_persons(item, on)
+        if households is not None:
+            eligible = eligible.filter(household_id__in=households)
+        signature = ScreeningState.objects.filter(person=OuterRef("pk")).values("signature")[:1]
+        rows = eligible.annotate(r_sig=Subquery(signature)).values("household_id", "id", "r_sig")
+        created = _insert_select(
+            rows,
+            "eligible.household_id, eligible.id, %s, %s, eligible.r_sig, %s, ''",
+            [item.pk, U.PUSHED.value, now],
+        )
+        current = Subquery(
+            ScreeningState.objects.filter(person=OuterRef("person_id")).values("signature")[:1]
+        )
+        again = existing.filter(person_id__in=eligible.values("pk")).filter(
+            Q(status=U.WITHDRAWN)
+            | Q(status__in=[U.DECLINED, U.GRANTED]) & ~Q(signature=current) & Q(signature__isnull=False)
+        )
+        gone = existing.filter(status=U.PUSHED).exclude(person_id__in=eligible.values("pk"))
+    else:
+        eligible = eligible_households(item, on)
+        if households is not None:
+            eligible = eligible.filter(pk__in=households)
+        created = _insert_select(
+            eligible.values("id"), "eligible.id, NULL, %s, %s, NULL, %s, ''", [item.pk, U.PUSHED.value, now]
+        )
+        again = existing.filter(
+            person__isnull=True, status=U.WITHDRAWN, household_id__in=eligible.values("pk")
+        )
+        gone = existing.filter(status=U.PUSHED, person__isnull=True).exclude(
+            household_id__in=eligible.values("pk")
+        )
+    repushed = Recommendation.objects.filter(pk__in=list(again.values_list("pk", flat=True))).update(
+        status=U.PUSHED,
+        pushed_at=now,
+        signature=Subquery(
+            ScreeningState.objects.filter(person=OuterRef("person_id")).values("signature")[:1]
+        ),
+        note="",
+    )
+    withdrawn = gone.update(status=U.WITHDRAWN, changed_at=now)
+    return created, repushed, withdrawn
+
+
+def push(*, households=None, on: dt.date | None = None, mode: str = "full") -> PushRun:
+    """Push for everyone (``households=None``) or for the given household ids."""
+    started = time.monotonic()
+    on = on or dt.date.today()
+    now = timezone.now()
+    run = PushRun(started_at=now, mode=mode)
+    if households is not None:
+        households = list(households)
+    if households is None:
+        _analyze()
+    with transaction.atomic():
+        for item in CatalogItem.objects.filter(is_active=True).order_by("pk"):
+            if not is_pushable(item) or not _active_on(item, on):
+                continue
+            created, repushed, withdrawn = _push_item(item, on, now, households)
+            run.created += created
+            run.repushed += repushed
+            run.withdrawn += withdrawn
+        stale = Recommendation.objects.filter(status=U.PUSHED).filter(
+            Q(item__is_active=False) | Q(item__active_to__lt=on)
+        )
+        if households is not None:
+            stale = stale.filter(household_id__in=households)
+        run.withdrawn += stale.update(status=U.WITHDRAWN, changed_at=now)
+        run.seconds = time.monotonic() - started
+        run.save()
+    return run
+
+
+def _analyze() -> None:
+    """Fresh statistics before a full push on PostgreSQL: after a large import or the first sweep
+    the planner would otherwise plan for the empty tables it last saw. Sampling, so cheap."""
+    if connection.vendor != "postgresql":
+        return
+    tables = [
+        m._meta.db_table
+        for m in (Person, Household, AssistanceStatus, GroupDecision, ScreeningState, Recommendation)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(tables))
+
+
+def _active_on(item: CatalogItem, on: dt.date) -> bool:
+    return (item.active_from is None or item.active_from <= on) and (
+        item.active_to is None or item.active_to >= on
+    )
+
+
+def changed_households(since) -> set[int]:
+    """Households whose push inputs changed since ``since`` (for the push after a nightly sweep)."""
+    ids = set(Household.objects.filter(updated_at__gte=since).values_list("pk", flat=True))
+    ids |= set(Person.objects.filter(updated_at__gte=since).values_list("household_id", flat=True))
+    ids |= set(
+        GroupDecision.objects.filter(Q(updated_at__gte=since) | Q(ended_at__gte=since)).values_list(
+            "person__household_id", flat=True
+        )
+    )
+    ids |= set(
+        AssistanceStatus.objects.filter(created_at__gte=since).values_list("person__household_id", flat=True)
+    )
+    return ids
+
+
+def push_incremental(*, on: dt.date | None = None) -> PushRun:
+    """After a sweep: only the households whose facts changed since the last run; the first run is full.
+
+    A new day can also make people eligible by age or end a status: the first run of a day is full.
+    """
+    last = PushRun.objects.order_by("-started_at").first()
+    today = on or dt.date.today()
+    if last is None or timezone.localtime(last.started_at).date() != today:
+        return push(on=on, mode="full")
+    return push(households=changed_households(last.started_at), on=on, mode="incremental")

@@ -1,0 +1,522 @@
+"""Needs ledger and the two lists: thin views over the shared generics and the services."""
+
+from django.contrib import messages
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+
+from assessments.views import FormPageMixin, StaffOnlyMixin
+from core.history import history_entries, merged_history
+from core.scoping import CHANGE
+from core.views import (
+    ObjectActionView,
+    ObjectDetailView,
+    ObjectListView,
+    ScopedMixin,
+    ScopedObjectMixin,
+    ServiceFormView,
+    WriterRequiredMixin,
+)
+from households.models import Household, Person
+
+from . import choices as c
+from . import services
+from .filtersets import (
+    CarePlanFilterSet,
+    CatalogItemFilterSet,
+    NeedFilterSet,
+    ProviderFilterSet,
+    RecommendationFilterSet,
+)
+from .forms import (
+    ActionFinishForm,
+    ActionForm,
+    CatalogItemForm,
+    NeedEditForm,
+    NeedForm,
+    NeedTransitionForm,
+    PlanForm,
+    PlanTransitionForm,
+    ProviderForm,
+    RecommendationTransitionForm,
+)
+from .models import CarePlan, CatalogItem, Need, PlanAction, Provider, PushRun, Recommendation
+from .selectors import uptake_by, with_reasons
+from .services import NEED_LIFECYCLE
+
+
+class NeedListView(StaffOnlyMixin, ObjectListView):
+    """The ledger: per community and town through the area filter; open, urgent and oldest first."""
+
+    model = Need
+    filterset_class = NeedFilterSet
+    template_name = "assistance/need_list.html"
+    sort_fields = {"recorded": "recorded_at", "domain": "domain", "status": "status"}
+
+    def base_queryset(self):
+        # Household names come from their head: members are prefetched for the page's rows only.
+        return Need.objects.select_related(
+            "household__community", "household__town", "person", "item"
+        ).prefetch_related("household__members")
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.request.GET.get("sort"):
+            return queryset
+        return queryset.ledger_order()
+
+
+class NeedDetailView(StaffOnlyMixin, ObjectDetailView):
+    model = Need
+    template_name = "assistance/need_detail.html"
+
+    def base_queryset(self):
+        return Need.objects.select_related(
+            "household__community", "household__town", "person", "item__provider", "recorded_by", "changed_by"
+        )
+
+    def get_context_data(self, **kwargs):
+        need = self.object
+        return super().get_context_data(
+            transition_form=NeedTransitionForm(need=need),
+            can_change=need.status in NEED_LIFECYCLE.table and bool(NEED_LIFECYCLE.allowed(need.status)),
+            history=history_entries(need.history.all(), _("需求"), user=self.request.user),
+            **kwargs,
+        )
+
+
+class NeedCreateView(StaffOnlyMixin, ScopedMixin, WriterRequiredMixin, FormPageMixin, ServiceFormView):
+    model = Household
+    scope_action = CHANGE
+    form_class = NeedForm
+    page_title = _("登记需求")
+    success_message = _("需求已登记。")
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return super().dispatch(request, *args, **kwargs)
+        self.household = get_object_or_404(self.get_queryset(), pk=kwargs["household_pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "household": self.household}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(subject=self.household, **kwargs)
+
+    def perform(self, form):
+        data = form.cleaned_data
+        return services.need_record(
+            user=self.request.user,
+            household=self.household,
+            person=data.get("person"),
+            domain=data["domain"],
+            urgency=data["urgency"],
+            source=data["source"],
+            description=data["description"],
+        )
+
+    def get_success_url(self):
+        if getattr(self, "result", None):
+            return reverse("assistance:need-detail", args=[self.result.pk])
+        return reverse("households:household-detail", args=[self.household.pk])
+
+
+class _NeedStepView(StaffOnlyMixin, FormPageMixin, ScopedObjectMixin, ServiceFormView):
+    model = Need
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.need = self.get_object()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(subject=self.need, **kwargs)
+
+    def get_success_url(self):
+        return reverse("assistance:need-detail", args=[self.need.pk])
+
+
+class NeedTransitionView(_NeedStepView):
+    form_class = NeedTransitionForm
+    page_title = _("办理需求")
+    success_message = _("需求状态已更新。")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "need": self.need}
+
+    def perform(self, form):
+        data = form.cleaned_data
+        return services.need_transition(
+            need=self.need, to=data["to"], user=self.request.user, note=data["note"], item=data.get("item")
+        )
+
+
+class NeedUpdateView(_NeedStepView):
+    form_class = NeedEditForm
+    page_title = _("修改需求")
+    success_message = _("需求已修改。")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.need}
+
+    def perform(self, form):
+        return services.need_update(need=self.need, user=self.request.user, **form.cleaned_data)
+
+
+# ---------------------------------------------------------------------------------------------
+# The two lists and providers: every staff user reads them; city admins edit them.
+
+
+class CatalogItemListView(StaffOnlyMixin, ObjectListView):
+    model = CatalogItem
+    filterset_class = CatalogItemFilterSet
+    template_name = "assistance/item_list.html"
+    default_sort = "list_kind"
+    sort_fields = {"name": "name", "domain": "domain", "list": "list_kind"}
+
+    def base_queryset(self):
+        return CatalogItem.objects.select_related("provider")
+
+
+class CatalogItemDetailView(StaffOnlyMixin, ObjectDetailView):
+    model = CatalogItem
+    template_name = "assistance/item_detail.html"
+
+    def base_queryset(self):
+        return CatalogItem.objects.select_related("provider")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            history=history_entries(self.object.history.all(), _("清单项目"), user=self.request.user),
+            **kwargs,
+        )
+
+
+class _AdminFormView(StaffOnlyMixin, FormPageMixin, ServiceFormView):
+    """City admins edit reference data; everyone else gets 404 like any write page outside their reach."""
+
+    model = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.is_city_admin:
+            raise Http404
+        self.object = None
+        if "pk" in kwargs:
+            self.object = get_object_or_404(
+                self.model.objects.restrict(request.user, CHANGE), pk=kwargs["pk"]
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.object}
+
+    def perform(self, form):
+        form.instance._history_user = self.request.user
+        return form.save()
+
+
+class CatalogItemFormView(_AdminFormView):
+    model = CatalogItem
+    form_class = CatalogItemForm
+    page_title = _("编辑清单项目")
+    success_message = _("清单项目已保存。")
+
+    def get_success_url(self):
+        obj = getattr(self, "result", None) or self.object
+        return reverse("assistance:item-detail", args=[obj.pk]) if obj else reverse("assistance:item-list")
+
+
+class ProviderListView(StaffOnlyMixin, ObjectListView):
+    model = Provider
+    filterset_class = ProviderFilterSet
+    template_name = "assistance/provider_list.html"
+    default_sort = "kind"
+    sort_fields = {"name": "name", "kind": "kind"}
+
+
+class ProviderFormView(_AdminFormView):
+    model = Provider
+    form_class = ProviderForm
+    page_title = _("编辑服务提供方")
+    success_message = _("服务提供方已保存。")
+
+    def get_success_url(self):
+        messages.info(self.request, _("提供方的项目在清单页面按提供方筛选查看。"))
+        return reverse("assistance:provider-list")
+
+
+# ---------------------------------------------------------------------------------------------
+# Push (幸福清单推送): the worker's queue, one recommendation, the uptake funnel.
+
+
+class RecommendationListView(StaffOnlyMixin, ObjectListView):
+    model = Recommendation
+    filterset_class = RecommendationFilterSet
+    template_name = "assistance/recommendation_list.html"
+    default_sort = "-pushed_at"
+    sort_fields = {"pushed": "pushed_at", "item": "item__name", "status": "status"}
+
+    def base_queryset(self):
+        return Recommendation.objects.select_related(
+            "item", "person", "household__community", "household__town"
+        ).prefetch_related("household__members")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["object_list"] = with_reasons(context["object_list"])
+        return context
+
+
+class RecommendationDetailView(StaffOnlyMixin, ObjectDetailView):
+    model = Recommendation
+    template_name = "assistance/recommendation_detail.html"
+
+    def base_queryset(self):
+        return Recommendation.objects.select_related("item__provider", "person", "household", "changed_by")
+
+    def get_context_data(self, **kwargs):
+        with_reasons([self.object])
+        return super().get_context_data(
+            transition_form=RecommendationTransitionForm(recommendation=self.object),
+            history=history_entries(self.object.history.all(), _("推送项目"), user=self.request.user),
+            **kwargs,
+        )
+
+
+class RecommendationTransitionView(StaffOnlyMixin, FormPageMixin, ScopedObjectMixin, ServiceFormView):
+    model = Recommendation
+    form_class = RecommendationTransitionForm
+    page_title = _("办理推送项目")
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.recommendation = self.get_object()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "recommendation": self.recommendation}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(subject=self.recommendation, **kwargs)
+
+    def perform(self, form):
+        notice = services.recommendation_transition(
+            recommendation=self.recommendation,
+            to=form.cleaned_data["to"],
+            user=self.request.user,
+            note=form.cleaned_data["note"],
+        )
+        messages.success(self.request, notice or _("办理情况已保存。"))
+
+    def get_success_url(self):
+        return reverse("assistance:recommendation-detail", args=[self.recommendation.pk])
+
+
+class UptakeView(StaffOnlyMixin, TemplateView):
+    """The uptake funnel per item and per town, for managers and workers of the area."""
+
+    template_name = "assistance/uptake.html"
+
+    def get_context_data(self, **kwargs):
+        recs = Recommendation.objects.restrict(self.request.user)
+        return super().get_context_data(
+            by_item=uptake_by(recs, "item_id", "item__name"),
+            by_town=uptake_by(recs, "household__town_id", "household__town__name"),
+            statuses=c.UptakeStatus.choices,
+            last_run=PushRun.objects.first(),
+            **kwargs,
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Care plans
+
+
+class CarePlanListView(StaffOnlyMixin, ObjectListView):
+    model = CarePlan
+    filterset_class = CarePlanFilterSet
+    template_name = "assistance/plan_list.html"
+    default_sort = "-created_at"
+    sort_fields = {"created": "created_at", "review": "review_on", "status": "status"}
+
+    def base_queryset(self):
+        return CarePlan.objects.select_related(
+            "household__town", "household__community", "author"
+        ).prefetch_related("household__members")
+
+
+class CarePlanDetailView(StaffOnlyMixin, ObjectDetailView):
+    model = CarePlan
+    template_name = "assistance/plan_detail.html"
+
+    def base_queryset(self):
+        return CarePlan.objects.select_related(
+            "household__town", "household__community", "author", "approved_by", "previous"
+        )
+
+    def get_context_data(self, **kwargs):
+        plan = self.object
+        actions = plan.actions.select_related("need", "item", "owner", "owner_team")
+        return super().get_context_data(
+            actions=actions,
+            transition_form=PlanTransitionForm(user=self.request.user, plan=plan),
+            finish_form=ActionFinishForm(),
+            history=merged_history(
+                (plan.history.all(), _("方案")),
+                (PlanAction.history.filter(plan_id=plan.pk), _("措施"), "description"),
+                user=self.request.user,
+            ),
+            **kwargs,
+        )
+
+
+class CarePlanPrintView(CarePlanDetailView):
+    """A4 page the household can keep: goals and actions, masked identity data, no history."""
+
+    template_name = "assistance/plan_print.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["members"] = self.object.household.members.exclude(status="archived").order_by(
+            "relation", "id"
+        )
+        return context
+
+
+class CarePlanCreateView(StaffOnlyMixin, ScopedMixin, WriterRequiredMixin, FormPageMixin, ServiceFormView):
+    model = Household
+    scope_action = CHANGE
+    form_class = PlanForm
+    page_title = _("制定关爱服务方案")
+    success_message = _("方案已创建，请添加帮扶措施后提交审批。")
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.household = get_object_or_404(self.get_queryset(), pk=kwargs["household_pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        last = CarePlan.objects.filter(household=self.household).order_by("-version").first()
+        return {"goals": last.goals, "summary": last.summary} if last else {}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(subject=self.household, **kwargs)
+
+    def perform(self, form):
+        return services.plan_create(household=self.household, user=self.request.user, **form.cleaned_data)
+
+    def get_success_url(self):
+        if getattr(self, "result", None):
+            return reverse("assistance:plan-detail", args=[self.result.pk])
+        return reverse("households:household-detail", args=[self.household.pk])
+
+
+class _PlanStepView(StaffOnlyMixin, FormPageMixin, ScopedObjectMixin, ServiceFormView):
+    model = CarePlan
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.plan = self.get_object()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "plan": self.plan}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(subject=self.plan, **kwargs)
+
+    def get_success_url(self):
+        return reverse("assistance:plan-detail", args=[self.plan.pk])
+
+
+class CarePlanUpdateView(_PlanStepView):
+    form_class = PlanForm
+    page_title = _("修改方案")
+    success_message = _("方案已保存。")
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs.pop("plan")
+        return {**kwargs, "instance": self.plan}
+
+    def perform(self, form):
+        return services.plan_update(plan=self.plan, user=self.request.user, **form.cleaned_data)
+
+
+class ActionAddView(_PlanStepView):
+    form_class = ActionForm
+    page_title = _("添加帮扶措施")
+    success_message = _("措施已添加。")
+
+    def perform(self, form):
+        return services.action_add(plan=self.plan, user=self.request.user, **form.cleaned_data)
+
+
+class CarePlanTransitionView(_PlanStepView):
+    form_class = PlanTransitionForm
+    page_title = _("办理方案")
+    success_message = _("方案状态已更新。")
+
+    def perform(self, form):
+        data = form.cleaned_data
+        return services.plan_transition(
+            plan=self.plan,
+            to=data["to"],
+            user=self.request.user,
+            note=data["note"],
+            review_on=data["review_on"],
+        )
+
+
+class ActionFinishView(StaffOnlyMixin, FormPageMixin, ScopedObjectMixin, ServiceFormView):
+    model = PlanAction
+    form_class = ActionFinishForm
+    page_title = _("登记措施落实情况")
+    success_message = _("措施落实情况已保存。")
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.action = self.get_object()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(subject=self.action, **kwargs)
+
+    def perform(self, form):
+        return services.action_finish(action=self.action, user=self.request.user, **form.cleaned_data)
+
+    def get_success_url(self):
+        return reverse("assistance:plan-detail", args=[self.action.plan_id])
+
+
+class NeedSuggestionAcceptView(StaffOnlyMixin, ObjectActionView):
+    """Accept a proposed need (from a placement or a confirmed alert) for a person."""
+
+    model = Person
+
+    def act(self, person):
+        from django.utils.http import url_has_allowed_host_and_scheme
+
+        from .suggest import for_person
+
+        domain = self.request.POST.get("domain", "")
+        suggestion = next((s for s in for_person(person) if s.domain == domain), None)
+        if suggestion is None:
+            messages.error(self.request, _("该建议已不适用（可能已登记同类需求）。"))
+        else:
+            need = services.need_record(
+                user=self.request.user,
+                household=person.household,
+                person=person,
+                domain=suggestion.domain,
+                description=suggestion.description,
+                source=suggestion.source,
+            )
+            messages.success(self.request, _("已登记需求：%s") % need.get_domain_display())
+        target = self.request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(target, allowed_hosts={self.request.get_host()}):
+            target = reverse("households:person-detail", args=[person.pk])
+        return HttpResponseRedirect(target)
