@@ -22,7 +22,7 @@ from core.views import (
 from households.models import Household, Person
 
 from . import choices as c
-from . import services
+from . import exports, services
 from .filtersets import (
     CarePlanFilterSet,
     CatalogItemFilterSet,
@@ -53,6 +53,7 @@ class NeedListView(StaffOnlyMixin, ObjectListView):
     model = Need
     filterset_class = NeedFilterSet
     template_name = "assistance/need_list.html"
+    export_columns = exports.NEED_COLUMNS
     sort_fields = {"recorded": "recorded_at", "domain": "domain", "status": "status"}
 
     def base_queryset(self):
@@ -174,6 +175,7 @@ class CatalogItemListView(StaffOnlyMixin, ObjectListView):
     model = CatalogItem
     filterset_class = CatalogItemFilterSet
     template_name = "assistance/item_list.html"
+    export_columns = exports.ITEM_COLUMNS
     default_sort = "list_kind"
     sort_fields = {"name": "name", "domain": "domain", "list": "list_kind"}
 
@@ -233,6 +235,7 @@ class ProviderListView(StaffOnlyMixin, ObjectListView):
     model = Provider
     filterset_class = ProviderFilterSet
     template_name = "assistance/provider_list.html"
+    export_columns = exports.PROVIDER_COLUMNS
     default_sort = "kind"
     sort_fields = {"name": "name", "kind": "kind"}
 
@@ -256,6 +259,7 @@ class RecommendationListView(StaffOnlyMixin, ObjectListView):
     model = Recommendation
     filterset_class = RecommendationFilterSet
     template_name = "assistance/recommendation_list.html"
+    export_columns = exports.RECOMMENDATION_COLUMNS
     default_sort = "-pushed_at"
     sort_fields = {"pushed": "pushed_at", "item": "item__name", "status": "status"}
 
@@ -339,6 +343,7 @@ class CarePlanListView(StaffOnlyMixin, ObjectListView):
     model = CarePlan
     filterset_class = CarePlanFilterSet
     template_name = "assistance/plan_list.html"
+    export_columns = exports.PLAN_COLUMNS
     default_sort = "-created_at"
     sort_fields = {"created": "created_at", "review": "review_on", "status": "status"}
 
