@@ -106,6 +106,15 @@ class Job(models.Model):
         return last is None or (timezone.now() - last).total_seconds() > stale_seconds()
 
     @property
+    def waits_for_broker(self) -> bool:
+        """Queued, and its message could not be sent yet (the outbox sends it when the broker is back)."""
+        return (
+            self.status == self.Status.QUEUED
+            and self.dispatched_at is None
+            and (timezone.now() - self.created_at).total_seconds() > 10
+        )
+
+    @property
     def kind_label(self) -> str:
         from .jobs import kind_label
 

@@ -8,4 +8,6 @@ urlpatterns = [
     path("jobs/", views_jobs.JobListView.as_view(), name="job-list"),
     path("jobs/<int:pk>/", views_jobs.JobDetailView.as_view(), name="job-detail"),
     path("jobs/<int:pk>/progress/", views_jobs.JobProgressView.as_view(), name="job-progress"),
+    path("jobs/<int:pk>/retry/", views_jobs.JobActionView.as_view(action="retry"), name="job-retry"),
+    path("jobs/<int:pk>/cancel/", views_jobs.JobActionView.as_view(action="cancel"), name="job-cancel"),
 ]

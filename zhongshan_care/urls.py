@@ -8,6 +8,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 
 from accounts.views import LoginView
 from assessments.api.urls import router as assessments_router
+from core.api_jobs import router as jobs_router
 from households.api.urls import router
 from households.views import HomeView
 from imports.api.urls import router as imports_router
@@ -19,6 +20,7 @@ api_urlpatterns = [
     path("", include(router.urls)),
     path("", include(imports_router.urls)),
     path("", include(assessments_router.urls)),
+    path("", include(jobs_router.urls)),
     path("token/", obtain_auth_token, name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
