@@ -186,6 +186,13 @@ def test_worker_killed_during_a_full_sweep(real_workers, admin_user, tmp_path):
     assert not duplicated.exists()
 
 
+def _use_broker(url: str) -> None:
+    """Point this process's Celery app (the web side) at another broker."""
+    app.conf.broker_url = app.conf.broker_write_url = app.conf.broker_read_url = url
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
 def _free_port() -> int:
     for port in range(6390, 6400):
         with socket.socket() as sock:
@@ -217,8 +224,7 @@ def test_broker_stopped_during_an_edit_and_an_upload(
 
     redis_proc = start_redis()
     original = app.conf.broker_url
-    app.conf.broker_url = url
-    app._pool = None
+    _use_broker(url)
     settings.IMPORT_SYNC_MAX_BYTES = 0
     try:
         redis_proc.terminate()
@@ -253,7 +259,6 @@ def test_broker_stopped_during_an_edit_and_an_upload(
         )
         assert Person.objects.filter(household__isnull=False).count() == 51
     finally:
-        app.conf.broker_url = original
-        app._pool = None
+        _use_broker(original)
         redis_proc.terminate()
         redis_proc.wait(timeout=10)
