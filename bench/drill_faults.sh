@@ -13,6 +13,7 @@ declare -A faults=(
   [test_worker_killed_during_an_import_commit]="worker SIGKILL during an import commit -> job resumed, 6000 people exactly, none duplicated"
   [test_worker_killed_during_a_full_sweep]="worker SIGKILL during a full sweep -> job resumed, sweep recorded, states exact, no duplicate decisions"
   [test_broker_stopped_during_an_edit_and_an_upload]="broker stopped during an edit and an upload -> edit saved, upload 201, outbox sent when back, nothing lost"
+  [test_a_worker_running_a_task_survives_a_broker_restart]="broker restarted while a (prefork) worker runs a full sweep -> worker still up, job finished, new work taken"
   [test_two_commits_of_one_batch_one_wins_the_other_is_409]="double commit of one batch -> one wins, the other 409, summary right"
   [test_recover_fails_a_job_that_keeps_dying_and_its_batch_becomes_retryable]="a job that keeps dying -> failed with a clear message, batch retryable"
   [test_a_batch_left_busy_by_a_crashed_request_becomes_retryable]="web server crash during an in-request commit -> batch retryable"

@@ -56,7 +56,7 @@ def real_workers(settings, tmp_path):
     app.control.purge()
     procs = []
 
-    def start(broker=url):
+    def start(broker=url, pool="solo"):
         env = {
             **os.environ,
             "DATABASE_URL": _db_url(),
@@ -73,7 +73,8 @@ def real_workers(settings, tmp_path):
                 "-A",
                 "zhongshan_care",
                 "worker",
-                "--pool=solo",
+                f"--pool={pool}",
+                "--concurrency=1",
                 "--loglevel=WARNING",
             ],
             cwd=ROOT,
@@ -193,6 +194,23 @@ def _use_broker(url: str) -> None:
     app.amqp._producer_pool = None
 
 
+def _own_redis():
+    server = shutil.which("redis-server")
+    require_service(server is not None, "redis-server")
+    port = _free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+
+    def start_redis():
+        proc = subprocess.Popen(
+            [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )
+        assert wait_until(lambda: _redis_reachable(url), timeout=10)
+        return proc
+
+    return url, start_redis
+
+
 def _free_port() -> int:
     for port in range(6390, 6400):
         with socket.socket() as sock:
@@ -209,19 +227,7 @@ def test_broker_stopped_during_an_edit_and_an_upload(
     from households import services as registry
     from tests.factories import PersonFactory
 
-    server = shutil.which("redis-server")
-    require_service(server is not None, "redis-server")
-    port = _free_port()
-    url = f"redis://127.0.0.1:{port}/0"
-
-    def start_redis():
-        proc = subprocess.Popen(
-            [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-        )
-        assert wait_until(lambda: _redis_reachable(url), timeout=10)
-        return proc
-
+    url, start_redis = _own_redis()
     redis_proc = start_redis()
     original = app.conf.broker_url
     _use_broker(url)
@@ -258,6 +264,46 @@ def test_broker_stopped_during_an_edit_and_an_upload(
             timeout=60,
         )
         assert Person.objects.filter(household__isnull=False).count() == 51
+    finally:
+        _use_broker(original)
+        redis_proc.terminate()
+        redis_proc.wait(timeout=10)
+
+
+def test_a_worker_running_a_task_survives_a_broker_restart(real_workers, admin_user, tmp_path):
+    """Issue 10 item 3: the broker drops while the worker runs a job; the worker must still be there
+    afterwards and take new work (the job itself is re-queued by recover_jobs if it was cancelled)."""
+    from assessments.tasks import enqueue_rescreen
+    from imports import services
+
+    path = _roster(tmp_path, 3000)
+    batch = services.batch_from_path(path=str(path), source="social_assistance", user=admin_user)
+    services.batch_run(batch=batch, commit=True, user=admin_user, path=str(path), raise_errors=True)
+    Job.objects.all().delete()
+    url, start_redis = _own_redis()
+    redis_proc = start_redis()
+    original = app.conf.broker_url
+    _use_broker(url)
+    try:
+        worker = real_workers(broker=url, pool="prefork")  # as deployed (docker-compose)
+        job = enqueue_rescreen(everyone=True, full=True)
+        assert wait_until(lambda: Job.objects.get(pk=job.pk).status == "running", timeout=120)
+        redis_proc.terminate()
+        redis_proc.wait(timeout=10)
+        time.sleep(3)
+        redis_proc = start_redis()
+        time.sleep(3)
+        assert worker.poll() is None, "the worker exited when the broker dropped"
+
+        # Whatever became of the running job, recovery brings it to the end on the same worker.
+        def done():
+            jobs.jobs_recover()
+            return Job.objects.get(pk=job.pk).status == "succeeded"
+
+        assert wait_until(done, timeout=240, step=2)
+        later = enqueue_rescreen(household_ids=[Person.objects.first().household_id])
+        assert wait_until(lambda: Job.objects.get(pk=later.pk).status == "succeeded", timeout=60)
+        assert worker.poll() is None
     finally:
         _use_broker(original)
         redis_proc.terminate()
