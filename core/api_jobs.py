@@ -66,7 +66,7 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
         if self.request.query_params.get("status") in Job.Status.values:
             queryset = queryset.filter(status=self.request.query_params["status"])
         if self.request.query_params.get("stuck") == "true":
-            queryset = queryset.filter(jobs._stale_q())
+            queryset = queryset.filter(jobs.stale_q())
         return queryset
 
     def _act(self, request, service):

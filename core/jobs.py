@@ -35,7 +35,6 @@ from django.db import close_old_connections, connection, connections, transactio
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from .models import Job
 
@@ -202,7 +201,7 @@ def running(job: Job):
     instead of holding its locks."""
     beater = None
     if connection.vendor == "postgresql":
-        _check_client(connection)
+        end_with_client(connection)
         beater = _Beater(job.pk)
         _beaters[job.pk] = beater
         beater.start()
@@ -219,7 +218,7 @@ def running(job: Job):
                 Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(**pending)
 
 
-def _check_client(conn) -> None:
+def end_with_client(conn) -> None:
     """PostgreSQL 14+: end this session's statement when its client (the worker) is gone."""
     try:
         with conn.cursor() as cursor:
@@ -244,7 +243,7 @@ def report(job: Job, done: int, total: int | None = None, message: str = "") -> 
 # --- recovery ---------------------------------------------------------------------------------
 
 
-def _stale_q() -> Q:
+def stale_q() -> Q:
     cutoff = timezone.now() - timezone.timedelta(seconds=stale_seconds())
     return Q(status=Job.Status.RUNNING) & (
         Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
@@ -252,7 +251,7 @@ def _stale_q() -> Q:
 
 
 def stuck_jobs():
-    return Job.objects.filter(_stale_q())
+    return Job.objects.filter(stale_q())
 
 
 def jobs_recover() -> dict:
@@ -262,7 +261,7 @@ def jobs_recover() -> dict:
         if job.attempts < MAX_ATTEMPTS:
             if (
                 Job.objects.filter(pk=job.pk)
-                .filter(_stale_q())
+                .filter(stale_q())
                 .update(
                     status=Job.Status.QUEUED,
                     dispatched_at=None,
@@ -343,6 +342,3 @@ def _require_admin(user) -> None:
 
     if user is None or not getattr(user, "is_city_admin", False):
         raise PermissionDenied(_("仅系统管理员可以重试或取消后台任务。"))
-
-
-RESULT_LABELS_COMMON = {"changed": gettext_lazy("变化人数")}

@@ -130,10 +130,10 @@ class Job(models.Model):
         """Move queued -> running, or take over a running job whose worker died (its lease expired:
         a redelivered message resumes it). False if a live worker has it or it is finished, so a
         duplicate message does nothing. One conditional UPDATE: two workers cannot both win."""
-        from .jobs import _stale_q
+        from .jobs import stale_q
 
         now = timezone.now()
-        won = Job.objects.filter(Q(status=self.Status.QUEUED) | _stale_q(), pk=self.pk).update(
+        won = Job.objects.filter(Q(status=self.Status.QUEUED) | stale_q(), pk=self.pk).update(
             status=self.Status.RUNNING,
             started_at=now,
             heartbeat_at=now,

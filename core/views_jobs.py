@@ -30,7 +30,7 @@ class JobListView(JobQuerysetMixin, ListView):
         queryset = super().get_queryset()
         if self.request.GET.get("show") == "problems":
             queryset = queryset.filter(
-                Q(status__in=(Job.Status.FAILED, Job.Status.CANCELLED)) | jobs._stale_q()
+                Q(status__in=(Job.Status.FAILED, Job.Status.CANCELLED)) | jobs.stale_q()
             )
         return queryset
 

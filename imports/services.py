@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -95,6 +95,8 @@ def batch_run(
         raise ValidationError(_("该批次没有保存文件，无法重新执行。"))
     batch.status = ImportBatch.Status.COMMITTING if commit else ImportBatch.Status.CHECKING
     ImportBatch.objects.filter(pk=batch.pk).update(status=batch.status)
+    if commit and connection.vendor == "postgresql":
+        jobs.end_with_client(connection)  # a killed web server's commit must not run on, holding locks
     pipeline = Pipeline(
         batch=batch, path=path, commit=commit, user_id=getattr(user, "pk", None), progress=progress
     )
