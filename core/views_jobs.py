@@ -36,7 +36,9 @@ class JobListView(JobQuerysetMixin, ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            show=self.request.GET.get("show", ""), stuck_count=jobs.stuck_jobs().count(), **kwargs
+            show=self.request.GET.get("show", ""),
+            stuck_count=Job.objects.restrict(self.request.user).filter(jobs.stale_q()).count(),
+            **kwargs,
         )
 
 
