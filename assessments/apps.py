@@ -14,6 +14,7 @@ class AssessmentsConfig(AppConfig):
         from . import marks, rules, tasks
 
         rules.register_parameters()
+        tasks.register_job_kind()
         on_households_changed(tasks.on_households_changed)
         pre_migrate.connect(marks.before_migrate, sender=self, dispatch_uid="assessments-marks-off")
         post_migrate.connect(marks.after_migrate, sender=self, dispatch_uid="assessments-marks-on")

@@ -896,6 +896,19 @@ def full_sweep_reason(last: ScreeningSweep | None, params: rules.Params) -> str:
     return ""
 
 
+def interrupted_full(last: ScreeningSweep | None) -> str:
+    """A full comparison asked for since the last sweep that did not finish (its worker died, or it
+    failed): the marks and the calendar do not cover what it left, so this sweep compares everyone."""
+    from core.models import Job
+
+    unfinished = Job.objects.filter(kind="rescreen", params__everyone=True, params__full=True).exclude(
+        status=Job.Status.SUCCEEDED
+    )
+    if last is not None:
+        unfinished = unfinished.filter(created_at__gte=last.finished_at)
+    return _("上次全量核对未完成") if unfinished.exists() else ""
+
+
 def calendar_households(since: dt.date, params: rules.Params) -> set[int]:
     """Households with a member who crossed an age or retirement cut-off, or a status that began
     or ended, after ``since`` up to ``params.on``: the inputs that change with the date alone.
@@ -1006,7 +1019,9 @@ def _sweep(params: rules.Params, *, full: bool, force: bool, progress, batch_siz
     started = time.perf_counter()
     mark_ids, marked = read_marks()
     last = ScreeningSweep.objects.order_by("-finished_at", "-id").first()
-    reason = _("按要求全量核对") if full or force else full_sweep_reason(last, params)
+    reason = (
+        _("按要求全量核对") if full or force else full_sweep_reason(last, params) or interrupted_full(last)
+    )
     baseline = is_baseline(everyone=True, last_sweep=last)
     if reason:
         compared = registry_size()

@@ -7,9 +7,11 @@ and the message is sent only after the commit (``transaction.on_commit``).
 import logging
 
 from celery import shared_task
-from django.db import OperationalError, transaction
+from django.db import OperationalError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from core import jobs
 from core.models import Job
 
 from . import screening
@@ -42,7 +44,7 @@ def enqueue_rescreen(
     else:
         return None
     job = Job.objects.create(kind=JOB_KIND, title=title[:200], params=params, created_by=user)
-    transaction.on_commit(lambda: run_rescreen_job.delay(job.pk))
+    jobs.enqueue(job)  # sent after the commit; kept as an outbox row if the broker is down
     return job
 
 
@@ -57,14 +59,15 @@ def run_rescreen_job(self, job_id: int) -> None:
         job.report(done, total, _("已处理 %(done)s / %(total)s 名变化人员") % {"done": done, "total": total})
 
     try:
-        result = screening.rescreen(
-            everyone=bool(p.get("everyone")),
-            full=bool(p.get("full")),
-            household_ids=p.get("household_ids"),
-            person_ids=p.get("person_ids"),
-            id_range=tuple(p["id_range"]) if p.get("id_range") else None,
-            progress=progress,
-        )
+        with jobs.running(job):
+            result = screening.rescreen(
+                everyone=bool(p.get("everyone")),
+                full=bool(p.get("full")),
+                household_ids=p.get("household_ids"),
+                person_ids=p.get("person_ids"),
+                id_range=tuple(p["id_range"]) if p.get("id_range") else None,
+                progress=progress,
+            )
     except OperationalError as error:
         # Transient database trouble: put the job back and retry with backoff (work is idempotent).
         Job.objects.filter(pk=job.pk).update(status=Job.Status.QUEUED)
@@ -92,3 +95,24 @@ def rescreen_everyone_full() -> None:
 def on_households_changed(household_ids: list[int]) -> None:
     """households.hooks listener (called after the registry's commit)."""
     enqueue_rescreen(household_ids=household_ids)
+
+
+RESULT_LABELS = {
+    "changed": gettext_lazy("分类有变化的人数"),
+    "gained": gettext_lazy("新纳入分类"),
+    "lost": gettext_lazy("退出分类"),
+    "updated": gettext_lazy("更新依据"),
+    "tasks": gettext_lazy("新建待办"),
+    "reviews": gettext_lazy("待复核"),
+}
+
+
+def register_job_kind() -> None:
+    jobs.register_kind(
+        jobs.JobKind(
+            kind=JOB_KIND,
+            label=gettext_lazy("重新筛查"),
+            dispatch=lambda job: run_rescreen_job.apply_async((job.pk,)),
+            result_labels=RESULT_LABELS,
+        )
+    )

@@ -87,7 +87,7 @@ def make_id(i: int) -> str:
     return first17 + "10X98765432"[total % 11]
 
 
-def people(n: int, seed: int = 7):
+def people(n: int, seed: int = 7, offset: int = 0):
     rng = random.Random(seed)
     i, household = 0, 0
     while i < n:
@@ -96,7 +96,7 @@ def people(n: int, seed: int = 7):
         town, communities = PLACES[household % len(PLACES)]
         community = communities[household % len(communities)]
         for member in range(size):
-            pid = make_id(i)
+            pid = make_id(i + offset)
             yield [
                 i + 1,
                 SURNAMES[rng.randrange(len(SURNAMES))] + "".join(rng.sample(GIVEN, rng.choice((1, 2)))),
@@ -104,7 +104,7 @@ def people(n: int, seed: int = 7):
                 "男" if int(pid[16]) % 2 else "女",
                 f"{pid[6:10]}-{pid[10:12]}-{pid[12:14]}",
                 "户主" if member == 0 else RELATIONS[1 + (member - 1) % 5],
-                f"HH{household:08d}",
+                f"HH{household + offset:08d}",
                 town,
                 community,
                 f"{community}{rng.randrange(1, 300)}号",
@@ -121,12 +121,12 @@ def people(n: int, seed: int = 7):
             i += 1
 
 
-def write_csv(path: Path, n: int) -> None:
+def write_csv(path: Path, n: int, offset: int = 0) -> None:
     with open(path, "w", newline="", encoding="utf-8-sig") as f:
         writer = csv.writer(f)
         writer.writerow(["中山市低收入人口名单（基准测试数据）"])
         writer.writerow(HEADER)
-        writer.writerows(people(n))
+        writer.writerows(people(n, offset=offset))
 
 
 def write_xlsx(path: Path, n: int) -> None:
@@ -170,7 +170,7 @@ def _written_rows() -> int:
         return cursor.fetchone()[0]
 
 
-def child_import(path: str, trace: bool) -> dict:
+def child_import(path: str, trace: bool, source: str = "social_assistance") -> dict:
     _django()
     from imports import services
 
@@ -180,7 +180,7 @@ def child_import(path: str, trace: bool) -> dict:
         tracemalloc.start()
     before = _written_rows()
     started = time.perf_counter()
-    batch = services.batch_from_path(path=path, source="social_assistance")
+    batch = services.batch_from_path(path=path, source=source)
     summary = services.batch_run(batch=batch, commit=True, path=path, raise_errors=True)
     seconds = time.perf_counter() - started
     result = {
@@ -360,6 +360,11 @@ def main():
     parser.add_argument(
         "--floor", action="store_true", help="also measure PostgreSQL's own time to write the rows"
     )
+    parser.add_argument(
+        "--second-source",
+        action="store_true",
+        help="only: import N people as one source, then N others as a second source (must not go quadratic)",
+    )
     parser.add_argument("--workdir", default=None)
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -369,7 +374,7 @@ def main():
     if args.child:
         kind, *rest = args.child
         if kind == "import":
-            result = child_import(rest[0], rest[1] == "1")
+            result = child_import(rest[0], rest[1] == "1", *rest[2:])
         elif kind == "copy":
             result = child_copy(rest[0])
         elif kind == "floor":
@@ -409,6 +414,19 @@ def main():
         csv_path = workdir / f"roster_{size}.csv"
         if not csv_path.exists():
             write_csv(csv_path, size)
+        if args.second_source:
+            other_path = workdir / f"roster_{size}_other.csv"
+            if not other_path.exists():
+                write_csv(other_path, size, offset=size)
+            run_child("reset")
+            one = run_child("import", csv_path, trace, "social_assistance")
+            record(size, "csv", "first source, first import", one, None, f"written {one['written']:,}")
+            two = run_child("import", other_path, trace, "low_income_monitoring")
+            ratio = two["seconds"] / one["seconds"]
+            record(size, "csv", "second source, first import", two, None, f"{ratio:.2f} x first source")
+            checks.append((size, "second source <= 1.5 x first source", ratio, ratio <= 1.5))
+            run_child("reset")
+            continue
         copy = run_child("copy", csv_path)
         copy_rate = record(size, "csv", "raw COPY (baseline)", copy)
 

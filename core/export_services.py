@@ -63,9 +63,9 @@ def export_start(*, view, reveal: bool) -> ExportLog:
     )
     ExportLog.objects.filter(pk=export.pk).update(job=job)
     export.job = job
-    from .tasks import run_export_job
+    from . import jobs
 
-    transaction.on_commit(lambda: run_export_job.delay(job.pk))
+    jobs.enqueue(job)  # sent after the commit; kept and re-sent if the broker is down
     return export
 
 
@@ -186,3 +186,19 @@ def keep_file(export: ExportLog, content: bytes) -> None:
     file_name = f"{export.pk}-{secrets.token_hex(8)}.xlsx"
     (export_dir() / file_name).write_bytes(content)
     ExportLog.objects.filter(pk=export.pk).update(file_name=file_name)
+
+
+def register_job_kind() -> None:
+    from django.utils.translation import gettext_lazy
+
+    from . import jobs
+    from .tasks import run_export_job
+
+    jobs.register_kind(
+        jobs.JobKind(
+            kind=JOB_KIND,
+            label=gettext_lazy("导出 Excel"),
+            dispatch=lambda job: run_export_job.apply_async((job.pk,)),
+            result_labels={"rows": gettext_lazy("导出行数")},
+        )
+    )

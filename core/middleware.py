@@ -58,3 +58,30 @@ class DefaultChineseLocaleMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response
+
+
+class DelayedWorkNoticeMiddleware:
+    """When the broker was down during this request, the user's change is saved and its background
+    work (e.g. re-screening) waits in the outbox (core/jobs.py): say so instead of failing. Pages get
+    a message; API responses a ``X-Background-Work: delayed`` header."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.contrib import messages
+        from django.utils.translation import gettext as _
+
+        from . import jobs
+
+        jobs.reset_delayed()
+        response = self.get_response(request)
+        if jobs.dispatch_delayed():
+            response["X-Background-Work"] = "delayed"
+            if hasattr(request, "_messages") and not request.path_info.startswith("/api/"):
+                messages.warning(
+                    request,
+                    _("已保存。后台处理（如重新筛查）暂时无法启动，系统会在消息服务恢复后自动进行。"),
+                )
+            jobs.reset_delayed()
+        return response

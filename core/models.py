@@ -60,6 +60,7 @@ class Job(models.Model):
         RUNNING = "running", _("进行中")
         SUCCEEDED = "succeeded", _("已完成")
         FAILED = "failed", _("失败")
+        CANCELLED = "cancelled", _("已取消")
 
     kind = models.CharField(_("类型"), max_length=40)
     title = models.CharField(_("名称"), max_length=200, blank=True)
@@ -76,6 +77,11 @@ class Job(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    # The lease (core/jobs.py): written by the worker while the job runs; stale means the worker died.
+    heartbeat_at = models.DateTimeField(_("最近心跳"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("执行次数"), default=0)
+    # The outbox: empty while the job's message has not reached the broker.
+    dispatched_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
 
     objects = JobQuerySet.as_manager()
 
@@ -95,7 +101,32 @@ class Job(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED, self.Status.CANCELLED)
+
+    @property
+    def is_stuck(self) -> bool:
+        """Running, but its worker stopped beating (core/jobs.py re-queues or fails it)."""
+        from .jobs import stale_seconds
+
+        if self.status != self.Status.RUNNING:
+            return False
+        last = self.heartbeat_at or self.started_at
+        return last is None or (timezone.now() - last).total_seconds() > stale_seconds()
+
+    @property
+    def waits_for_broker(self) -> bool:
+        """Queued, and its message could not be sent yet (the outbox sends it when the broker is back)."""
+        return (
+            self.status == self.Status.QUEUED
+            and self.dispatched_at is None
+            and (timezone.now() - self.created_at).total_seconds() > 10
+        )
+
+    @property
+    def kind_label(self) -> str:
+        from .jobs import kind_label
+
+        return kind_label(self.kind)
 
     @property
     def duration(self) -> dt.timedelta | None:
@@ -104,26 +135,40 @@ class Job(models.Model):
         return None
 
     def claim(self) -> bool:
-        """Move queued -> running; False if another worker got it first (redelivery is harmless)."""
-        return bool(
-            Job.objects.filter(pk=self.pk, status=self.Status.QUEUED).update(
-                status=self.Status.RUNNING, started_at=timezone.now()
-            )
+        """Move queued -> running, or take over a running job whose worker died (its lease expired:
+        a redelivered message resumes it). False if a live worker has it or it is finished, so a
+        duplicate message does nothing. One conditional UPDATE: two workers cannot both win."""
+        from .jobs import stale_q
+
+        now = timezone.now()
+        won = Job.objects.filter(Q(status=self.Status.QUEUED) | stale_q(), pk=self.pk).update(
+            status=self.Status.RUNNING,
+            started_at=now,
+            heartbeat_at=now,
+            attempts=models.F("attempts") + 1,
         )
+        if won:
+            self.status, self.started_at, self.heartbeat_at = self.Status.RUNNING, now, now
+        return bool(won)
 
     def report(self, done: int, total: int | None = None, message: str = "") -> None:
-        fields = {"done": done, "message": message[:200]}
-        if total is not None:
-            fields["total"] = total
-        Job.objects.filter(pk=self.pk).update(**fields)
+        """Progress, written through the heartbeat's own connection while the job runs."""
+        from .jobs import report
+
+        report(self, done, total, message)
 
     def finish(self, result: dict | None = None) -> None:
-        Job.objects.filter(pk=self.pk).update(
-            status=self.Status.SUCCEEDED, result=result or {}, finished_at=timezone.now(), message=""
+        Job.objects.filter(pk=self.pk, status=self.Status.RUNNING).update(
+            status=self.Status.SUCCEEDED,
+            result=result or {},
+            finished_at=timezone.now(),
+            message="",
+            error="",
+            done=models.F("total"),
         )
 
     def fail(self, error: str) -> None:
-        Job.objects.filter(pk=self.pk).update(
+        Job.objects.filter(pk=self.pk).exclude(status=self.Status.CANCELLED).update(
             status=self.Status.FAILED, error=error, finished_at=timezone.now()
         )
 

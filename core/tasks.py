@@ -1,8 +1,16 @@
-"""Celery tasks of core's shared mechanisms: they take a Job id, claim the job, call a service."""
+"""Celery tasks of core's shared mechanisms: they take a Job id, claim the job, call a service;
+and the beat task of the job lifecycle (core/jobs.py)."""
 
 from celery import shared_task
 
+from . import jobs
 from .models import ExportLog, Job
+
+
+@shared_task
+def recover_jobs() -> dict:
+    """Every minute: re-queue or fail jobs whose worker died; send jobs the broker missed."""
+    return jobs.jobs_recover()
 
 
 @shared_task

@@ -11,4 +11,6 @@ urlpatterns = [
     path("exports/", views_exports.ExportLogListView.as_view(), name="export-list"),
     path("exports/<int:pk>/", views_exports.ExportDetailView.as_view(), name="export-detail"),
     path("exports/<int:pk>/download/", views_exports.ExportDownloadView.as_view(), name="export-download"),
+    path("jobs/<int:pk>/retry/", views_jobs.JobActionView.as_view(action="retry"), name="job-retry"),
+    path("jobs/<int:pk>/cancel/", views_jobs.JobActionView.as_view(action="cancel"), name="job-cancel"),
 ]

@@ -1,8 +1,16 @@
 """Background job pages: a list, a detail page and the progress partial that htmx polls."""
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
 from django.views.generic import DetailView, ListView
 
+from . import jobs
 from .models import Job
 
 
@@ -12,9 +20,48 @@ class JobQuerysetMixin:
 
 
 class JobListView(JobQuerysetMixin, ListView):
+    """All jobs, or (?show=problems) the failed and the stuck ones an admin may retry or cancel."""
+
     model = Job
     template_name = "core/job_list.html"
     paginate_by = 25
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.request.GET.get("show") == "problems":
+            queryset = queryset.filter(
+                Q(status__in=(Job.Status.FAILED, Job.Status.CANCELLED)) | jobs.stale_q()
+            )
+        return queryset
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            show=self.request.GET.get("show", ""),
+            stuck_count=Job.objects.restrict(self.request.user).filter(jobs.stale_q()).count(),
+            **kwargs,
+        )
+
+
+class JobActionView(JobQuerysetMixin, View):
+    """POST: an admin retries or cancels a job (core/jobs.py decides which jobs may be)."""
+
+    http_method_names = ["post"]
+    action = "retry"
+
+    def post(self, request, pk):
+        if not getattr(request.user, "is_city_admin", False):
+            raise Http404
+        job = get_object_or_404(self.get_queryset(), pk=pk)
+        try:
+            if self.action == "retry":
+                jobs.job_retry(job=job, user=request.user)
+                messages.success(request, _("任务已重新排队。"))
+            else:
+                jobs.job_cancel(job=job, user=request.user)
+                messages.success(request, _("任务已取消。"))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return HttpResponseRedirect(reverse("core:job-detail", args=[job.pk]))
 
 
 class JobDetailView(JobQuerysetMixin, DetailView):

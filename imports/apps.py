@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class ImportsConfig(AppConfig):
     name = "imports"
     verbose_name = _("名单导入")
+
+    def ready(self):
+        from . import services
+
+        services.register_job_kind()

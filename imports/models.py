@@ -68,6 +68,9 @@ class ImportBatch(models.Model):
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
     checked_at = models.DateTimeField(_("校验时间"), null=True, blank=True)
     committed_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
+    # When the current check or commit claimed the batch (a batch busy for long without a live job
+    # was interrupted: imports.services.batches_recover fails it so that it can be retried).
+    claimed_at = models.DateTimeField(_("开始处理时间"), null=True, blank=True)
     committed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("确认人"),

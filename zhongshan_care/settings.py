@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "core.middleware.LoginRequiredExceptApiMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "core.middleware.DelayedWorkNoticeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -231,7 +232,33 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# Broker outages (issue 10): workers keep reconnecting, at start-up too, and tasks that were running
+# when the connection dropped are cancelled rather than left to crash the consumer (their jobs are
+# re-queued by core.tasks.recover_jobs; every job is idempotent). Publishing gives up after about
+# a second, so a web request never hangs on a dead broker: the job stays in the outbox (core/jobs.py).
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+if CELERY_BROKER_URL.startswith("redis"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_connect_timeout": 2,
+        "health_check_interval": 10,
+    }
+# The job lease (core/jobs.py): a running job's worker beats every JOB_HEARTBEAT_SECONDS; a job
+# silent for JOB_STALE_SECONDS lost its worker and is re-queued or failed.
+JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 15)
+JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 120)
 CELERY_BEAT_SCHEDULE: dict = {
+    # Jobs whose worker died are re-queued or failed; jobs the broker missed are sent again.
+    "core-recover-jobs": {"task": "core.tasks.recover_jobs", "schedule": 60.0},
     # People age into and out of screening groups: re-screen everyone each night.
     "assessments-nightly-rescreen": {
         "task": "assessments.tasks.rescreen_everyone_nightly",

@@ -12,6 +12,7 @@ from accounts.views import LoginView
 from assessments.api.urls import router as assessments_router
 from assistance.api.urls import router as assistance_router
 from core.api_exports import ExportViewSet
+from core.api_jobs import router as jobs_router
 from households.api.urls import router
 from households.views import HomeView
 from imports.api.urls import router as imports_router
@@ -29,6 +30,7 @@ api_urlpatterns = [
     path("", include(assessments_router.urls)),
     path("", include(core_router.urls)),
     path("", include(assistance_router.urls)),
+    path("", include(jobs_router.urls)),
     path("token/", obtain_auth_token, name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

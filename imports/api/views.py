@@ -43,9 +43,9 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
                 source=data["source"],
                 snapshot_date=data.get("snapshot_date"),
             )
-            batch = services.batch_start(batch=batch, user=request.user, commit=False)
-            if data["commit"] and batch.status == ImportBatch.Status.CHECKED:
-                batch = services.batch_start(batch=batch, user=request.user, commit=True)
+            batch = services.batch_start(
+                batch=batch, user=request.user, commit=False, then_commit=data["commit"]
+            )
         except ValidationError as error:
             return Response({"detail": " ".join(error.messages)}, status=status.HTTP_400_BAD_REQUEST)
         batch = self.get_queryset().get(pk=batch.pk)
