@@ -4,9 +4,10 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import SimpleRouter
 
-from accounts.views import LoginView
+from accounts.api import ApiTokenViewSet, ObtainTokenView
+from accounts.views import LoginView, LogoutEverywhereView, TokenListView, TokenRevokeView
 from assessments.api.urls import router as assessments_router
 from households.api.urls import router
 from households.views import HomeView
@@ -15,11 +16,15 @@ from imports.api.urls import router as imports_router
 admin.site.site_header = "中山困难群众分类关爱帮扶系统"
 admin.site.site_title = "关爱帮扶系统管理"
 
+accounts_router = SimpleRouter()
+accounts_router.register("tokens", ApiTokenViewSet, basename="api-token-own")
+
 api_urlpatterns = [
+    path("", include(accounts_router.urls)),
     path("", include(router.urls)),
     path("", include(imports_router.urls)),
     path("", include(assessments_router.urls)),
-    path("token/", obtain_auth_token, name="api-token"),
+    path("token/", ObtainTokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -34,6 +39,9 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("accounts/tokens/", TokenListView.as_view(), name="token-list"),
+    path("accounts/tokens/<int:pk>/revoke/", TokenRevokeView.as_view(), name="token-revoke"),
+    path("accounts/logout-everywhere/", LogoutEverywhereView.as_view(), name="logout-everywhere"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("api/", include(api_urlpatterns)),
     path("admin/", admin.site.urls),
