@@ -10,6 +10,7 @@ from django.views.generic import TemplateView
 from core.history import merged_history
 from core.models import RevealLog, Task
 from core.scoping import CHANGE, VIEW
+from core.throttling import RevealBurstThrottle
 from core.views import (
     ObjectActionView,
     ObjectDetailView,
@@ -311,6 +312,8 @@ class PersonRevealView(ObjectActionView):
         field = self.kwargs["field"]
         if field not in RevealLog.Field.values:
             return HttpResponse(status=404)
+        if not RevealBurstThrottle().allow_request(self.request, self):
+            return HttpResponse(_("查看明文过于频繁，请稍后再试。"), status=429)
         value = services.person_reveal(
             person=person,
             user=self.request.user,

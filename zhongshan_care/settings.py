@@ -12,7 +12,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from .env import env_bool, env_int, env_list, env_str
+from .env import env_bool, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    "accounts.spray.LoginSprayGuardMiddleware",
     "core.middleware.AccessLogMiddleware",
 ]
 
@@ -146,6 +147,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimu
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Spraying many usernames from one address: refuse logins from it once its failures over all
+# usernames within the cool-off reach this (accounts/spray.py).
+LOGIN_IP_FAILURE_LIMIT = env_int("LOGIN_IP_FAILURE_LIMIT", 20, minimum=1)
 
 # API tokens expire this long after they are made (POST /api/token/ gives a new one).
 API_TOKEN_TTL = timedelta(hours=env_int("API_TOKEN_TTL_HOURS", 24, minimum=1))
@@ -190,7 +194,18 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "core.drf.exception_handler",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"anon": "30/min"},
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.ScopedRateThrottle",
+    ],
+    # Counters live in the cache (per process unless CACHES points at a shared one).
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_rate("API_THROTTLE_ANON", "30/min"),
+        "user": env_rate("API_THROTTLE_USER", "600/min"),
+        "token": env_rate("API_THROTTLE_TOKEN", "10/min"),
+        "reveal": env_rate("API_THROTTLE_REVEAL", "20/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "中山困难群众分类关爱帮扶 API",

@@ -4,10 +4,12 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
 
 from core.api import ScopedModelViewSet, ScopedReadOnlyViewSet
 from core.drf import AdminOnly, RolePermission
 from core.scoping import VIEW
+from core.throttling import RevealBurstThrottle
 
 from .. import choices as c
 from .. import services
@@ -96,7 +98,7 @@ class PersonViewSet(ScopedModelViewSet):
         return VIEW if self.action == "reveal" else super().scope_action()
 
     @extend_schema(request=s.RevealSerializer, responses={200: dict})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], throttle_classes=[RevealBurstThrottle, UserRateThrottle])
     def reveal(self, request, pk=None):
         """Return the clear ID or phone number; every call is logged."""
         person = self.get_object()
