@@ -4,6 +4,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
@@ -320,7 +321,9 @@ class PersonRevealView(ObjectActionView):
             field=field,
             ip_address=self.request.META.get("REMOTE_ADDR"),
         )
-        return HttpResponse(render_to_string("includes/revealed.html", {"value": value}))
+        response = HttpResponse(render_to_string("includes/revealed.html", {"value": value}))
+        patch_cache_control(response, no_store=True, private=True)  # a clear ID number: keep no copy
+        return response
 
 
 class StatusAddView(ScopedObjectMixin, ServiceFormView):

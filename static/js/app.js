@@ -7,3 +7,14 @@ document.body.addEventListener("htmx:configRequest", function (event) {
   var token = document.querySelector("meta[name=csrf-token]");
   if (token) { event.detail.headers["X-CSRFToken"] = token.content; }
 });
+// Behaviours that were inline attributes (the Content-Security-Policy allows no inline script).
+document.addEventListener("change", function (event) {
+  if (event.target.matches("select[data-autosubmit]")) { event.target.form.submit(); }
+});
+function applyPercentWidths(root) {
+  root.querySelectorAll("[data-percent]").forEach(function (bar) {
+    bar.style.width = Math.max(0, Math.min(100, Number(bar.getAttribute("data-percent")) || 0)) + "%";
+  });
+}
+applyPercentWidths(document);
+document.body.addEventListener("htmx:afterSettle", function () { applyPercentWidths(document); });
