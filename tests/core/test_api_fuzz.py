@@ -32,7 +32,7 @@ from accounts.services import token_create
 from assessments import services
 from tests.factories import AssistanceStatusFactory, HouseholdFactory, PersonFactory, UserFactory, community
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [pytest.mark.fuzz, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 MAX_EXAMPLES = 6
 BUDGET_SECONDS = 80  # per persona; both stay well under three minutes
