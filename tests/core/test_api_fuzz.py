@@ -3,8 +3,8 @@ community worker: no 5xx, every response matches the schema, and data the schema
 refused with a 4xx. Bounded: a few examples per operation and mode, no shrinking, and a hard time
 budget per persona (the run fails, rather than silently stopping, when it is exceeded).
 
-Operations with an ``{id}`` are fuzzed twice: with generated ids (mostly 404) and with the id of a
-real record the persona can see, so that the handlers themselves run on fuzzed bodies.
+Operations with an ``{id}`` are fuzzed on the id of a real record the persona can see (generated
+ids would mostly give 404), so that the handlers themselves run on fuzzed bodies and queries.
 """
 
 import datetime as dt
@@ -34,8 +34,8 @@ from tests.factories import AssistanceStatusFactory, HouseholdFactory, PersonFac
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-MAX_EXAMPLES = 6
-BUDGET_SECONDS = 80  # per persona; both stay well under three minutes
+MAX_EXAMPLES = 4
+BUDGET_SECONDS = 120  # per persona; a run alone on CI's machine takes about a quarter of it
 
 
 def body_rejection(ctx, response, case):
@@ -112,6 +112,7 @@ def test_api_conforms_to_its_schema(role):
     _records()
     user = _persona(role)
     headers = {"Authorization": f"Token {token_create(user=user, name='fuzz')[1]}"}
+    token_create(user=user, name="spare")  # the newest: the one the revoke endpoint is fuzzed on
     schema = schemathesis.openapi.from_wsgi(
         "/api/schema/?format=json", get_wsgi_application(), config=_config(), headers=headers
     )
@@ -126,9 +127,8 @@ def test_api_conforms_to_its_schema(role):
             continue
         real = _real_id(client, operation.path) if "{id}" in operation.path else None
         fixed = {"path_parameters": {"id": real}} if real is not None else {}
-        strategies = [operation.as_strategy(GenerationMode.POSITIVE)]
-        if fixed:
-            strategies.append(operation.as_strategy(GenerationMode.POSITIVE, **fixed))
+        # With a real record, fuzz the handler on it; generated ids only exercise the 404 path.
+        strategies = [operation.as_strategy(GenerationMode.POSITIVE, **fixed)]
         if operation.body:
             strategies.append(operation.as_strategy(GenerationMode.NEGATIVE, **fixed))
         for strategy in strategies:
