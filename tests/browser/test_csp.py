@@ -18,7 +18,9 @@ def csp_page(browser, live_server):  # noqa: F811
     violations = []
     page.on(
         "console",
-        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
     )
     page.on("pageerror", lambda error: violations.append(str(error)))
     yield page, violations

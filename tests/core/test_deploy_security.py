@@ -21,7 +21,12 @@ PRODUCTION = {
 
 
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
-    env = {**os.environ, **PRODUCTION, "VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "zhongshan_care.settings"}
+    env = {
+        **os.environ,
+        **PRODUCTION,
+        "VAR_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "zhongshan_care.settings",
+    }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         env=env,
@@ -37,7 +42,9 @@ def test_https_settings_follow_secure_cookies_and_can_be_turned_off():
     expression = "settings.SECURE_SSL_REDIRECT, settings.SECURE_HSTS_SECONDS > 0"
     assert setting(expression, DJANGO_SECURE_COOKIES="true").stdout.strip() == "True True"
     assert setting(expression, DJANGO_SECURE_COOKIES="false").stdout.strip() == "False False"
-    off = setting(expression, DJANGO_SECURE_COOKIES="true", DJANGO_SSL_REDIRECT="false", DJANGO_HSTS_SECONDS="0")
+    off = setting(
+        expression, DJANGO_SECURE_COOKIES="true", DJANGO_SSL_REDIRECT="false", DJANGO_HSTS_SECONDS="0"
+    )
     assert off.stdout.strip() == "False False", off.stderr
 
 
