@@ -122,3 +122,16 @@ def test_token_page_shows_and_revokes_own_tokens(huayuan, dongqu):
     assert client.post(f"/accounts/tokens/{mine.pk}/revoke/").status_code == 302
     assert not _works(key)
     assert _works(their_key)
+
+
+def test_admin_lists_tokens_without_keys_and_revokes_them(admin_user, huayuan):
+    token, key = token_create(user=huayuan, name="导出脚本")
+    client = Client()
+    client.force_login(admin_user)
+    page = client.get("/admin/accounts/apitoken/").content.decode()
+    assert token.prefix in page and key not in page and token.key_hash not in page
+    response = client.post(
+        "/admin/accounts/apitoken/", {"action": "revoke", "_selected_action": [token.pk]}, follow=True
+    )
+    assert response.status_code == 200
+    assert not _works(key)
