@@ -100,3 +100,11 @@ def test_reveal_and_api_answers_are_not_stored(login, dongqu, household):
     for response in (api, page, listing):
         assert response.status_code == 200
         assert "no-store" in response.headers["Cache-Control"]
+
+
+def test_cache_url_selects_a_shared_redis_cache_and_rejects_other_schemes():
+    backend = "settings.CACHES['default']['BACKEND']"
+    assert setting(backend, CACHE_URL=None).stdout.strip().endswith("LocMemCache")
+    assert setting(backend, CACHE_URL="redis://127.0.0.1:6379/1").stdout.strip().endswith("RedisCache")
+    wrong = setting(backend, CACHE_URL="memcached://x")
+    assert wrong.returncode != 0 and "CACHE_URL must be a redis:// URL" in wrong.stderr
