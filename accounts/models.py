@@ -1,6 +1,8 @@
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -94,3 +96,69 @@ class User(AbstractUser):
     @property
     def is_volunteer(self) -> bool:
         return self.role == Role.VOLUNTEER and not self.is_superuser
+
+    # Raised by "logout everywhere": part of the session hash and of every token's marker, so
+    # one increment ends every session and token of the user, however they were made.
+    auth_generation = models.PositiveIntegerField(_("登录凭据代次"), default=0, editable=False)
+
+    def get_session_auth_hash(self):
+        if not self.auth_generation:
+            return super().get_session_auth_hash()  # sessions from before the field stay valid
+        return salted_hmac(
+            "accounts.User.get_session_auth_hash",
+            f"{self.password}:{self.auth_generation}",
+            algorithm="sha256",
+        ).hexdigest()
+
+    def credentials_marker(self) -> str:
+        """Changes whenever the password changes or every login is ended (tokens check it)."""
+        return salted_hmac(
+            "accounts.ApiToken.marker", f"{self.password}:{self.auth_generation}", algorithm="sha256"
+        ).hexdigest()[:32]
+
+
+class ApiToken(models.Model):
+    """An API token. Only a hash of the key is stored; the key is shown once, when it is made.
+
+    A token works until it expires (settings.API_TOKEN_TTL), is revoked, its user is deactivated,
+    or the user's password or login generation changes (``marker``): the last check holds even
+    when the user row was changed by raw SQL.
+    """
+
+    class RevokedReason(models.TextChoices):
+        USER = "user", _("用户撤销")
+        PASSWORD_CHANGED = "password_changed", _("密码已修改")
+        LOGOUT_EVERYWHERE = "logout_everywhere", _("退出所有登录")
+        DEACTIVATED = "deactivated", _("账号已停用")
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("用户")
+    )
+    name = models.CharField(_("名称"), max_length=100, blank=True)
+    prefix = models.CharField(_("令牌前缀"), max_length=8)
+    key_hash = models.CharField(max_length=64, unique=True)
+    marker = models.CharField(max_length=32)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("过期时间"))
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    revoked_reason = models.CharField(_("撤销原因"), max_length=32, choices=RevokedReason.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("接口令牌")
+        verbose_name_plural = _("接口令牌")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "revoked_at"])]
+
+    def __str__(self):
+        return f"{self.prefix}… ({self.user})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def is_usable(self) -> bool:
+        return (
+            self.revoked_at is None and not self.is_expired and self.marker == self.user.credentials_marker()
+        )

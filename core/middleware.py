@@ -84,4 +84,34 @@ class DelayedWorkNoticeMiddleware:
                     _("已保存。后台处理（如重新筛查）暂时无法启动，系统会在消息服务恢复后自动进行。"),
                 )
             jobs.reset_delayed()
+
+
+class SecurityHeadersMiddleware:
+    """Content-Security-Policy on every response, and no-store on API answers.
+
+    A small middleware of ours rather than django-csp: the policy is one fixed header (no
+    per-view policies, no nonces: every script and style is a file of ours), so a dependency
+    would bring nothing the twenty lines below do not; Django 6.0's built-in CSP can replace it.
+    API answers carry personal data: no browser or proxy may keep a copy (Cache-Control: no-store).
+    """
+
+    NOT_PERSONAL_API = ("/api/schema/", "/api/docs/")
+
+    def __init__(self, get_response):
+        from django.conf import settings
+
+        self.get_response = get_response
+        self.header = (
+            "Content-Security-Policy-Report-Only" if settings.CSP_REPORT_ONLY else "Content-Security-Policy"
+        )
+        self.policy = "; ".join(f"{name} {value}" for name, value in settings.CONTENT_SECURITY_POLICY.items())
+
+    def __call__(self, request):
+        from django.utils.cache import patch_cache_control
+
+        response = self.get_response(request)
+        response.headers.setdefault(self.header, self.policy)
+        path = request.path_info
+        if path.startswith("/api/") and not path.startswith(self.NOT_PERSONAL_API):
+            patch_cache_control(response, no_store=True, private=True)
         return response

@@ -24,6 +24,20 @@ def as_drf_error(error: DjangoValidationError) -> serializers.ValidationError:
     return serializers.ValidationError({"non_field_errors": error.messages})
 
 
+class BlankAsNullChoiceField(serializers.ChoiceField):
+    """A choice column stored as "" while unset: shown as null (declared nullable in the schema)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return None if value in ("", None) else super().to_representation(value)
+
+    def to_internal_value(self, data):
+        return "" if data is None else super().to_internal_value(data)
+
+
 class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     """A related-object field whose choices go through restrict(user, action)."""
 

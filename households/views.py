@@ -4,6 +4,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
@@ -11,6 +12,7 @@ from core import privacy
 from core.history import merged_history
 from core.models import RevealLog, Task
 from core.scoping import CHANGE, VIEW
+from core.throttling import RevealBurstThrottle
 from core.views import (
     ObjectActionView,
     ObjectDetailView,
@@ -341,13 +343,17 @@ class PersonRevealView(ObjectActionView):
         field = self.kwargs["field"]
         if field not in RevealLog.Field.values:
             return HttpResponse(status=404)
+        if not RevealBurstThrottle().allow_request(self.request, self):
+            return HttpResponse(_("查看明文过于频繁，请稍后再试。"), status=429)
         value = services.person_reveal(
             person=person,
             user=self.request.user,
             field=field,
             ip_address=self.request.META.get("REMOTE_ADDR"),
         )
-        return HttpResponse(render_to_string("includes/revealed.html", {"value": value, "field": field}))
+        response = HttpResponse(render_to_string("includes/revealed.html", {"value": value, "field": field}))
+        patch_cache_control(response, no_store=True, private=True)  # a clear ID number: keep no copy
+        return response
 
 
 class StatusAddView(ScopedObjectMixin, ServiceFormView):

@@ -79,6 +79,14 @@ def login():
     return client_for
 
 
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counters():
+    """API throttles count in the cache; each test starts with none used."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _end_stray_connections(django_db_setup, django_db_blocker):
     """Live-server and worker threads may leave PostgreSQL sessions open; end them so the test

@@ -2,7 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from core.models import Task
-from core.serializers import ScopedPrimaryKeyRelatedField, service_errors
+from core.serializers import BlankAsNullChoiceField, ScopedPrimaryKeyRelatedField, service_errors
 from households.models import Division, Person
 
 from .. import choices as c
@@ -117,6 +117,9 @@ class TaskBulkResultSerializer(serializers.Serializer):
 
 class AlertSerializer(serializers.ModelSerializer):
     person = ScopedPrimaryKeyRelatedField(queryset=Person.objects.all())
+    # Not verified / not handled yet: null, not "" (which is outside the enums).
+    verify_method = BlankAsNullChoiceField(choices=c.VerifyMethod.choices, read_only=True)
+    outcome = BlankAsNullChoiceField(choices=c.AlertOutcome.choices, read_only=True)
 
     class Meta:
         model = Alert
@@ -170,7 +173,7 @@ class AlertVerifySerializer(serializers.Serializer):
 class AlertHandleSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=c.AlertOutcome.choices)
     assistance_kind = serializers.ChoiceField(choices=ADMIT_KINDS, required=False, allow_blank=True)
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
 class VagrantRecordSerializer(serializers.ModelSerializer):

@@ -4,11 +4,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
 
 from core import privacy
 from core.api import ScopedModelViewSet, ScopedReadOnlyViewSet
 from core.drf import AdminOnly, RolePermission
 from core.scoping import VIEW
+from core.throttling import RevealBurstThrottle
 from visits.selectors import for_visit
 
 from .. import choices as c
@@ -131,7 +133,7 @@ class PersonViewSet(VisitViewMixin, ScopedModelViewSet):
         return super().get_permissions()
 
     @extend_schema(request=s.RevealSerializer, responses={200: dict})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], throttle_classes=[RevealBurstThrottle, UserRateThrottle])
     def reveal(self, request, pk=None):
         """Return the clear ID or phone number; every call is logged."""
         person = self.get_object()

@@ -30,3 +30,14 @@ document.addEventListener("change", function (event) {
     box.checked = event.target.checked;
   });
 });
+// Behaviours that were inline attributes (the Content-Security-Policy allows no inline script).
+document.addEventListener("change", function (event) {
+  if (event.target.matches("select[data-autosubmit]")) { event.target.form.submit(); }
+});
+function applyPercentWidths(root) {
+  root.querySelectorAll("[data-percent]").forEach(function (bar) {
+    bar.style.width = Math.max(0, Math.min(100, Number(bar.getAttribute("data-percent")) || 0)) + "%";
+  });
+}
+applyPercentWidths(document);
+document.body.addEventListener("htmx:afterSettle", function () { applyPercentWidths(document); });

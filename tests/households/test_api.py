@@ -4,8 +4,8 @@ import json
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
+from accounts.models import ApiToken
 from core.models import RevealLog
 from households import choices as c
 from households.models import Household, Person
@@ -208,7 +208,7 @@ def test_token_auth(huayuan, household):
     response = anonymous.post("/api/token/", {"username": "huayuan", "password": "pw-Secret-123"})
     assert response.status_code == 200
     token = response.json()["token"]
-    assert Token.objects.get(user=huayuan).key == token
+    assert ApiToken.objects.get(user=huayuan).prefix == token[:8]
     client = Client(HTTP_AUTHORIZATION=f"Token {token}")
     rows = client.get("/api/households/").json()["results"]
     assert [r["id"] for r in rows] == [household.pk]
@@ -226,7 +226,7 @@ def test_token_auth(huayuan, household):
 def test_token_with_wrong_password_is_refused(huayuan):
     response = Client().post("/api/token/", {"username": "huayuan", "password": "wrong"})
     assert response.status_code == 400
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_session_api_write_needs_csrf(huayuan, household):
