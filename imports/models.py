@@ -12,6 +12,9 @@ IMPORT_SOURCES = [
     (AssistanceSource.SMART_CIVIL.value, AssistanceSource.SMART_CIVIL.label),
 ]
 
+# Error codes that mean the file itself cannot be imported (a new file is needed, not a retry).
+FILE_ERRORS = ("unsupported_format", "decode_error", "no_header", "limit_exceeded")
+
 
 class ImportBatchQuerySet(models.QuerySet):
     def restrict(self, user, action: str = "view"):
@@ -106,7 +109,8 @@ class ImportBatch(models.Model):
 
     @property
     def can_retry(self) -> bool:
-        return self.status == self.Status.FAILED and bool(self.file)
+        """Retrying reads the same bytes: only worth it when the file was not the reason."""
+        return self.status == self.Status.FAILED and bool(self.file) and self.error_code not in FILE_ERRORS
 
 
 class ImportRowError(models.Model):

@@ -134,12 +134,28 @@ class Summary:
         return asdict(self)
 
 
-def _join_raw(cells) -> str:
+def _row_list(rows: list[int], shown: int = 10) -> str:
+    """Row numbers for a message: the first few, then how many in all."""
+    listed = "、".join(str(r) for r in rows[:shown])
+    if len(rows) > shown:
+        listed += _(" 等，共 %(n)s 行") % {"n": len(rows)}
+    return listed
+
+
+def _join_raw(cells) -> tuple[str, bool]:
+    """The row's original text for the error report, and whether it held a NUL character (left
+    out: the database cannot store it)."""
     try:
         joined = n.RAW_SEPARATOR.join(cells)
     except TypeError:  # Excel cells: numbers, dates, None
         joined = n.RAW_SEPARATOR.join(n.raw_text(v) for v in cells)
-    return joined.replace("\x00", "") if "\x00" in joined else joined
+    if "\x00" in joined:
+        return joined.replace("\x00", ""), True
+    return joined, False
+
+
+def nul_message() -> str:
+    return _("本行含有不可见的空字符（NUL），可能是从其他系统复制时带入的；请删除该行的异常字符后重新导入")
 
 
 class _FastPathMiss(Exception):
@@ -439,13 +455,19 @@ class Pipeline:
                 if normalizer.is_blank_or_total(cells):
                     continue
                 self.summary.rows += 1
+                raw, nul = _join_raw(cells)
+                if nul:  # PostgreSQL text cannot hold NUL: the row is rejected, the file goes on
+                    cells = [v.replace("\x00", "") if isinstance(v, str) else v for v in cells]
                 fp = normalizer.fingerprint(cells)
-                if fp in known:
+                if fp in known and not nul:
                     # Byte-for-byte the row this source gave last time: no need to normalise it again.
                     same_rows.append((row_no, fp))
-                    raw_rows.append((row_no, _join_raw(cells)))
+                    raw_rows.append((row_no, raw))
                 else:
                     result = normalizer.normalize(cells)
+                    if nul:
+                        result.errors.append(n.Issue("invalid_character", "", nul_message()))
+                        result.stage = (result.stage[0], True, *result.stage[2:])
                     for issue in result.errors:
                         self._issue(error, row_no, issue, result.raw)
                     for issue in result.warnings:
@@ -454,7 +476,7 @@ class Pipeline:
                     stage = result.stage
                     initials = None if stage[1] else name_initials(stage[8])  # stage[1]: bad, [8]: name
                     stage_rows.append((row_no, *stage[1:], fp, clean, False, *EXTRA_DEFAULTS, initials))
-                    raw_rows.append((row_no, _join_raw(result.raw)))
+                    raw_rows.append((row_no, raw))
                     for kind, detail, start in result.statuses:
                         status_rows.append((row_no, kind, detail, start.isoformat() if start else None, True))
                 if len(raw_rows) >= CHUNK:  # one entry per row read: the buffers never outgrow a chunk
@@ -501,12 +523,13 @@ class Pipeline:
             part = numbers[start : start + 500]
             marks = ", ".join(["%s"] * len(part))
             self.sql(f"UPDATE {STAGE} SET bad = {self.d.true()} WHERE row_no IN ({marks})", part)
-        raws = self._raws(numbers)
-        for row_no in numbers:
-            code, field, message = rejections[row_no]
-            self._issue(
-                ImportRowError.Severity.ERROR, row_no, n.Issue(code, field, message), raws.get(row_no, [])
-            )
+            raws = self._raws(part)
+            for row_no in part:
+                code, field, message = rejections[row_no]
+                self._issue(
+                    ImportRowError.Severity.ERROR, row_no, n.Issue(code, field, message), raws.get(row_no, [])
+                )
+            self._flush_issues()  # a file of rejected rows must not hold them all in memory
 
     def _stale(self, table: str) -> bool:
         row = self.sql(
@@ -586,7 +609,7 @@ class Pipeline:
             groups[id_hash].append(row_no)
         rejections = {}
         for rows in groups.values():
-            listed = "、".join(str(r) for r in rows)
+            listed = _row_list(rows)
             for row_no in rows:
                 rejections[row_no] = (
                     "duplicate_in_file",
@@ -614,7 +637,7 @@ class Pipeline:
                     "household_conflict",
                     "relation",
                     _("同一户有两名以上户主（第 %(rows)s 行），该户所有成员都未导入")
-                    % {"rows": "、".join(str(r) for r in heads[hh_key])},
+                    % {"rows": _row_list(heads[hh_key])},
                 )
         # A member whose head (by ID) heads another household in the file, or whose household code
         # has a head with another ID.

@@ -105,7 +105,8 @@ def batch_run(
         _mark_failed(
             batch,
             "internal_error",
-            _("导入过程中出错，未写入任何数据，可以重试。错误：%(error)s") % {"error": str(error)[:300]},
+            # The exception's text (SQL, paths) goes to the log, never to the user.
+            _("导入过程中出现内部错误，已记录在系统日志中，未写入任何数据，可以重试。"),
         )
         if raise_errors:
             raise
