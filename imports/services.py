@@ -100,7 +100,7 @@ def batch_run(
     except FormatError as error:
         _mark_failed(batch, error.code, error.message)
         return None
-    except Exception as error:
+    except Exception:
         log.exception("roster import %s failed", batch.pk)
         _mark_failed(
             batch,
