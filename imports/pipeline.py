@@ -37,6 +37,7 @@ from households.names import name_initials
 from . import normalize as n
 from .formats import FormatError, open_roster
 from .models import ImportBatch, ImportRowError, SnapshotMember
+from .sensitive import Sealer, sensitive_columns
 
 log = logging.getLogger(__name__)
 
@@ -270,6 +271,7 @@ class Pipeline:
         self.now = timezone.now()
         self.reason = (_("名单导入 #%(id)s") % {"id": batch.pk})[:100]
         self.header: n.Header | None = None
+        self.sealer: Sealer | None = None
         self._issues: list[ImportRowError] = []
         self.affected_households: list[int] = []
         self.written_tables: list[str] = []
@@ -395,6 +397,7 @@ class Pipeline:
 
     # ---- 1. stream
     def _issue(self, severity, row, issue: n.Issue, raw):
+        values, sealed = self.sealer.protect(raw) if self.sealer else (raw, "")
         self._issues.append(
             ImportRowError(
                 batch=self.batch,
@@ -403,7 +406,8 @@ class Pipeline:
                 code=issue.code,
                 field=issue.field,
                 message=issue.message[:500],
-                values=raw,
+                values=values,
+                sealed=sealed,
             )
         )
         if severity == ImportRowError.Severity.WARNING:
@@ -441,6 +445,7 @@ class Pipeline:
                     % {"n": HEADER_SCAN_ROWS},
                 )
             header = self.header
+            self.sealer = Sealer(sensitive_columns(header.columns))
             for column in header.unknown:
                 self._issue(
                     ImportRowError.Severity.WARNING,

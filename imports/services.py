@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from core.models import Job
 
+from .files import make_private
 from .formats import FormatError
 from .models import ImportBatch
 from .pipeline import Pipeline, Summary
@@ -57,6 +58,7 @@ def batch_create(*, user, uploaded_file, source: str, snapshot_date=None) -> Imp
         created_by=user,
     )
     batch.file.save(name, uploaded_file, save=False)
+    make_private(batch.file.path)  # the roster holds ID numbers in clear
     batch.save()
     return batch
 

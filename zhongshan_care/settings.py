@@ -225,7 +225,13 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# Uploaded rosters and error reports (ID numbers in clear) are deleted after this many days.
+IMPORT_FILE_RETENTION_DAYS = env_int("IMPORT_FILE_RETENTION_DAYS", 30, minimum=1)
 CELERY_BEAT_SCHEDULE: dict = {
+    "imports-purge-expired-files": {
+        "task": "imports.tasks.purge_expired_files",
+        "schedule": crontab(hour=3, minute=15),
+    },
     # People age into and out of screening groups: re-screen everyone each night.
     "assessments-nightly-rescreen": {
         "task": "assessments.tasks.rescreen_everyone_nightly",
