@@ -104,6 +104,23 @@ HOUSEHOLD_FIELDS = [  # (household column, staging column)
 ]
 
 
+# Person fields whose before -> after the preview shows (household, status and statuses as labels).
+PREVIEW_FIELDS = ["name", "relation", "phone_masked", *c.CIRCUMSTANCE_FIELDS]
+
+
+def _shown(field: str, value) -> str:
+    """A stored value as the page shows it: the choice's label, 是/否, or the text."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool) or field == "special_family":
+        return _("是") if value in (True, 1, "1", "t") else _("否")
+    try:
+        choices = dict(Person._meta.get_field(field).flatchoices)
+    except Exception:  # noqa: BLE001 - not a model field
+        choices = {}
+    return str(choices.get(value, value))
+
+
 def label_for(field: str) -> str:
     if field == "household":
         return _("所属家庭")
@@ -269,7 +286,11 @@ class Pipeline:
         self.d = Dialect()
         self.summary = Summary()
         self.now = timezone.now()
-        self.reason = (_("名单导入 #%(id)s") % {"id": batch.pk})[:100]
+        # The change reason of every history row the import writes (the record's 变更记录).
+        self.reasons = {
+            "+": (_("由名单导入批次 #%(id)s 创建") % {"id": batch.pk})[:100],
+            "~": (_("由名单导入批次 #%(id)s 修改") % {"id": batch.pk})[:100],
+        }
         self.header: n.Header | None = None
         self.sealer: Sealer | None = None
         self._issues: list[ImportRowError] = []
@@ -306,12 +327,14 @@ class Pipeline:
                             self.sql("SELECT pg_advisory_xact_lock(%s)", [source_lock_key(self.source)])
                         self._check()
                         self._diff()
+                        self._name_warnings()
                         self._count()
+                        self._preview()  # before the write: "before" values are the registry's
                         if self.commit:
                             self.progress(920, 1000, _("正在写入…"))
                             self._write()
                             self.written_tables = self._written_tables()
-                        self._preview()
+                            self._link_new_people()
                         self._flush_issues()
                         self._save_batch(time.monotonic() - started)
                 finally:
@@ -824,10 +847,6 @@ class Pipeline:
         s.households_updated = self.scalar(f"SELECT COUNT(*) FROM {HH} WHERE NOT is_new AND changes <> ''")
 
     def _preview(self):
-        def fields(changes, schanged):
-            names = [f for f in (changes or "").split(",") if f] + (["statuses"] if schanged else [])
-            return [label_for(f) for f in names]
-
         preview = {
             "new": [
                 {"row": r, "name": name, "id": masked}
@@ -836,13 +855,7 @@ class Pipeline:
                     f"LIMIT {PREVIEW_LIMIT}"
                 ).fetchall()
             ],
-            "changed": [
-                {"row": r, "name": name, "id": masked, "fields": fields(changes, schanged)}
-                for r, name, masked, changes, schanged in self.sql(
-                    f"SELECT row_no, name, id_masked, pchanges, schanged FROM {STAGE} WHERE NOT bad AND NOT is_new "
-                    f"AND (pchanges <> '' OR schanged) ORDER BY row_no LIMIT {PREVIEW_LIMIT}"
-                ).fetchall()
-            ],
+            "changed": self._changed_preview(),
             "exited": [
                 {"person": pk, "name": name, "id": masked}
                 for pk, name, masked in self.sql(
@@ -852,6 +865,79 @@ class Pipeline:
             ],
         }
         self.batch.preview = preview
+
+    def _changed_preview(self) -> list[dict]:
+        """Changed people with each changed field as label, before and after (registry vs file)."""
+        before = ", ".join(f"p.{f}" for f in PREVIEW_FIELDS)
+        after = ", ".join(f"s.{f}" for f in PREVIEW_FIELDS)
+        changed = []
+        for row in self.sql(
+            f"SELECT s.row_no, s.name, s.id_masked, s.pchanges, s.schanged, p.id, {before}, {after} "
+            f"FROM {STAGE} s JOIN households_person p ON p.id = s.person_id WHERE NOT s.bad AND NOT s.is_new "
+            f"AND (s.pchanges <> '' OR s.schanged) ORDER BY s.row_no LIMIT {PREVIEW_LIMIT}"
+        ).fetchall():
+            row_no, name, masked, changes, schanged, pk = row[:6]
+            old = dict(zip(PREVIEW_FIELDS, row[6 : 6 + len(PREVIEW_FIELDS)], strict=True))
+            new = dict(zip(PREVIEW_FIELDS, row[6 + len(PREVIEW_FIELDS) :], strict=True))
+            fields = [f for f in (changes or "").split(",") if f] + (["statuses"] if schanged else [])
+            changed.append(
+                {
+                    "row": row_no,
+                    "name": name,
+                    "id": masked,
+                    "person": pk,
+                    "fields": [label_for(f) for f in fields],
+                    "changes": [
+                        {"field": label_for(f), "before": _shown(f, old.get(f)), "after": _shown(f, new.get(f))}
+                        for f in fields
+                        if f in PREVIEW_FIELDS
+                    ],
+                    # 所属家庭, 人员状态, 救助身份: named, their values are records, not text
+                    "other_fields": [label_for(f) for f in fields if f not in PREVIEW_FIELDS],
+                }
+            )
+        return changed
+
+    def _link_new_people(self):
+        """After the write, the new people of the preview get their record ids (links on the page)."""
+        rows = [entry["row"] for entry in self.batch.preview.get("new", [])]
+        if not rows:
+            return
+        marks = ", ".join(["%s"] * len(rows))
+        ids = dict(
+            self.sql(
+                f"SELECT s.row_no, p.id FROM {STAGE} s JOIN households_person p ON p.id_hash = s.id_hash "
+                f"WHERE s.row_no IN ({marks})",
+                rows,
+            ).fetchall()
+        )
+        for entry in self.batch.preview["new"]:
+            entry["person"] = ids.get(entry["row"])
+
+    def _name_warnings(self):
+        """A known ID number whose name differs: most often a wrong ID typed on the row."""
+        rows = self.sql(
+            f"SELECT s.row_no, p.name, s.name FROM {STAGE} s JOIN households_person p ON p.id = s.person_id "
+            f"WHERE NOT s.bad AND NOT s.is_new AND s.pchanges LIKE %s ORDER BY s.row_no",
+            ["%name,%"],
+        ).fetchall()
+        raws = self._raws([r[0] for r in rows])
+        for row_no, before, after in rows:
+            self._issue(
+                ImportRowError.Severity.WARNING,
+                row_no,
+                n.Issue(
+                    "name_changed",
+                    "name",
+                    _(
+                        "身份证号码已在册，但在册姓名为“%(before)s”，本行为“%(after)s”：请核对身份证号码是否填错；"
+                        "确认导入将把姓名改为“%(after)s”"
+                    )
+                    % {"before": before, "after": after},
+                ),
+                raws.get(row_no, []),
+            )
+        self._flush_issues()
 
     # ---- 4. write
     def _history(self, model, source_sql: str, history_type: str, params=None):
@@ -873,7 +959,7 @@ class Pipeline:
                 extra.append(self.now)
             elif f.name == "history_change_reason":
                 values.append("%s")
-                extra.append(self.reason)
+                extra.append(self.reasons.get(history_type, self.reasons["~"]))
             elif f.name == "history_type":
                 values.append("%s")
                 extra.append(history_type)

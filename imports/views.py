@@ -106,7 +106,7 @@ class BatchActionView(AdminOnlyMixin, View):
 
 class BatchCommitView(BatchActionView):
     commit = True
-    success_message = _("名单已导入。")
+    success_message = ""  # the batch page says it once, with the counts and links to the people
 
 
 class BatchRetryView(BatchActionView):

@@ -38,7 +38,10 @@ def test_upload_previews_then_confirm_commits(tmp_path, media, admin_user, login
     assert "缺少必填项：姓名" in page and "火星镇" in page
     assert Person.objects.count() == 0
     response = client.post(reverse("imports:batch-commit", args=[batch.pk]), follow=True)
-    assert "名单已导入" in response.content.decode()
+    page = response.content.decode()
+    assert "导入：新增 1 人，信息变更 0 人" in page
+    person_url = reverse("households:person-detail", args=[Person.objects.get().pk])
+    assert f'<a href="{person_url}">陈大文</a>' in page  # the new person, linked
     batch.refresh_from_db()
     assert batch.status == "committed" and batch.committed_by == admin_user
     assert Person.objects.get().name == "陈大文"
