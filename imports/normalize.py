@@ -69,7 +69,8 @@ HEADER_ALIASES = {norm_header(alias): key for key, (aliases, _label) in FIELDS.i
 # Columns that are common and mean nothing to the import: not warned about as unknown. A running
 # number, and the columns our own error report adds (so a fixed report imports without warnings).
 IGNORED_HEADERS = frozenset(
-    norm_header(name) for name in ("序号", "序", "编号", "No.", "No", "原行号", "原因", "错误说明", "原因代码")
+    norm_header(name)
+    for name in ("序号", "序", "编号", "No.", "No", "原行号", "原因", "错误说明", "原因代码")
 )
 
 

@@ -888,7 +888,11 @@ class Pipeline:
                     "person": pk,
                     "fields": [label_for(f) for f in fields],
                     "changes": [
-                        {"field": label_for(f), "before": _shown(f, old.get(f)), "after": _shown(f, new.get(f))}
+                        {
+                            "field": label_for(f),
+                            "before": _shown(f, old.get(f)),
+                            "after": _shown(f, new.get(f)),
+                        }
                         for f in fields
                         if f in PREVIEW_FIELDS
                     ],
