@@ -455,6 +455,8 @@ class Pipeline:
             self.batch.encoding = getattr(reader, "encoding", "")
             rows = reader.rows()
             for row_no, cells in rows:
+                if _join_raw(cells)[1]:  # a NUL in a title or header cell: the database cannot store it
+                    cells = [v.replace("\x00", "") if isinstance(v, str) else v for v in cells]
                 self.header = n.match_header(row_no, cells)
                 if self.header is not None or row_no >= HEADER_SCAN_ROWS:
                     break

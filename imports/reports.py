@@ -8,6 +8,7 @@ report (services.report_* log that reveal). The workbook is written row by row t
 held in memory: small reports stream from a temporary file, large ones are built by a job.
 """
 
+import logging
 import os
 import tempfile
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ from .files import make_private, report_path, report_stamp
 from .labels import code_label, field_label
 from .models import ImportBatch, ImportRowError
 from .sensitive import reveal
+
+log = logging.getLogger(__name__)
 
 
 def issues_json(batch: ImportBatch, severity: str = ImportRowError.Severity.ERROR, limit: int | None = None):
@@ -181,9 +184,10 @@ def report_job(*, job_id: int) -> str:
                 batch, handle, clear=clear, progress=lambda done, total: job.report(done, total)
             )
         os.replace(partial, target)
-    except Exception as error:  # noqa: BLE001 - recorded on the job
+    except Exception:  # noqa: BLE001 - logged; the job says so in plain words
+        log.exception("error report of import batch %s failed", batch.pk)
         partial.unlink(missing_ok=True)
-        job.fail(str(error)[:2000])
+        job.fail(_("生成错误报告时出现内部错误，已记录在系统日志中。"))
         return "failed"
     job.finish(result={"rows": rows})
     return "done"

@@ -26,3 +26,12 @@ def test_many_duplicate_rows_name_a_few_row_numbers_not_all(tmp_path):
     assert summary.rejected == 30
     message = errors(batch)[0].message
     assert "第 2、3、4、5、6、7、8、9、10、11 等，共 30 行" in message
+
+
+def test_a_nul_character_in_the_header_row_does_not_break_the_import(tmp_path):
+    from .conftest import HEADER
+
+    header = [*HEADER[:-1], HEADER[-1] + "\x00"]
+    batch, summary = run(write_csv(tmp_path / "h.csv", [person()], header=header))
+    assert batch.status == "committed" and summary.created == 1
+    assert "\x00" not in "".join(batch.header)
