@@ -60,3 +60,12 @@ def test_batch_page_shows_changes_in_chinese(tmp_path, media, admin_user, login)
     # Codes only inside the folded technical details.
     before_details = page.split("技术详情")[0]
     assert "unknown_value" not in before_details and "disability_grade" not in before_details
+
+
+def test_a_running_check_does_not_claim_zero_rejected_rows(tmp_path, media, admin_user, login):
+    from imports.models import ImportBatch
+
+    batch, _summary = run(write_csv(tmp_path / "a.csv", [person()]), commit=False)
+    ImportBatch.objects.filter(pk=batch.pk).update(status="checking", summary={})
+    page = login(admin_user).get(reverse("imports:batch-detail", args=[batch.pk])).content.decode()
+    assert "被拒绝的行 <span" not in page and "正在处理，完成后在此列出被拒绝的行" in page

@@ -113,3 +113,11 @@ def test_expired_rosters_and_reports_are_deleted_by_the_beat_job(rejected, setti
     assert purge_expired_files()["rosters"] == 1
     batch.refresh_from_db()
     assert not os.path.exists(path) and not batch.file and batch.issues.exists()
+
+
+def test_others_cannot_get_the_clear_report_and_nothing_is_logged(rejected, dongqu, login):
+    _client, batch, _the_id = rejected
+    other = login(dongqu)
+    assert other.post(reverse("imports:batch-errors", args=[batch.pk])).status_code == 404
+    assert other.get(reverse("imports:batch-errors", args=[batch.pk])).status_code == 404
+    assert not RevealLog.objects.exists()
