@@ -148,3 +148,18 @@ def test_caps_come_from_the_setting(settings, tmp_path):
     with pytest.raises(FormatError) as info, open_roster(str(path)) as reader:
         list(reader.rows())
     assert info.value.code == "limit_exceeded" and "3 列" in info.value.message
+
+
+@pytest.mark.django_db
+def test_xls_is_capped_by_size_and_cell_length_before_calamine_holds_it(settings, tmp_path):
+    from .conftest import person, write_xls
+
+    path = write_xls(tmp_path / "r.xls", [person(姓名="陈大文陈大文")])
+    settings.IMPORT_LIMITS = {"max_xls_bytes": 1024}
+    with pytest.raises(FormatError) as info, open_roster(str(path)) as reader:
+        list(reader.rows())
+    assert info.value.code == "limit_exceeded" and "旧版 .xls 文件超过" in info.value.message
+    settings.IMPORT_LIMITS = {"max_cell_chars": 5}
+    with pytest.raises(FormatError) as info, open_roster(str(path)) as reader:
+        list(reader.rows())
+    assert "一个单元格的内容超过 5 个字符" in info.value.message
