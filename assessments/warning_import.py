@@ -7,11 +7,11 @@ and reports every rejected row with its spreadsheet row number. Valid rows are i
 already imported (same person, type and date) are skipped, so loading a list twice is harmless.
 """
 
-import csv
 import datetime as dt
 import hashlib
-import io
+import os
 import re
+import tempfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -28,6 +28,7 @@ from . import services
 from .tasks import enqueue_rescreen
 
 MAX_ROWS = 5000
+MAX_AMOUNT = Decimal("10") ** 10  # Alert.amount holds 12 digits, two of them after the point
 HEADER_SCAN_ROWS = 15
 
 COLUMNS = {
@@ -79,30 +80,29 @@ def _cell(value) -> str:
 
 
 def read_rows(filename: str, data: bytes) -> list[tuple[int, list]]:
-    """[(spreadsheet row number, cells)] of the first sheet or the CSV file."""
-    name = (filename or "").lower()
-    if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
+    """[(spreadsheet row number, cells)] of the first sheet or the CSV file, read by the roster
+    import's readers, so the same caps protect this upload (imports/limits.py); reading stops
+    once the file has more rows than one import may hold."""
+    from imports.formats import FormatError, open_roster
 
+    name = (filename or "").lower()
+    if not name.endswith((".xlsx", ".csv")):
+        raise ValidationError(_("仅支持 .xlsx 或 .csv 文件。"))
+    with tempfile.NamedTemporaryFile(suffix=os.path.splitext(name)[1]) as handle:
+        handle.write(data)
+        handle.flush()
+        rows: list[tuple[int, list]] = []
+        filled = 0
         try:
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as error:  # noqa: BLE001 - any unreadable workbook is the user's file
-            raise ValidationError(_("无法读取该 Excel 文件：%(e)s") % {"e": error}) from None
-        sheet = book.worksheets[0]
-        rows = [(n, list(values)) for n, values in enumerate(sheet.iter_rows(values_only=True), start=1)]
-        book.close()
-        return rows
-    if name.endswith(".csv"):
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise ValidationError(_("无法识别 CSV 文件的编码（支持 UTF-8 和 GBK）。"))
-        return [(n, row) for n, row in enumerate(csv.reader(io.StringIO(text)), start=1)]
-    raise ValidationError(_("仅支持 .xlsx 或 .csv 文件。"))
+            with open_roster(handle.name, name) as reader:
+                for number, cells in reader.rows():
+                    rows.append((number, list(cells)))
+                    filled += any(_cell(v) for v in cells)
+                    if filled > MAX_ROWS + HEADER_SCAN_ROWS:
+                        raise ValidationError(_("单次最多导入 %(n)s 行，请分批导入。") % {"n": MAX_ROWS})
+        except FormatError as error:
+            raise ValidationError(error.message) from None
+    return rows
 
 
 def find_header(rows: list[tuple[int, list]]) -> tuple[int, dict[str, int]]:
@@ -145,7 +145,8 @@ def parse_date(value) -> dt.date | None:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, int | float):
-        return dt.date(1899, 12, 30) + dt.timedelta(days=int(value))  # Excel serial date
+        # An Excel serial date; 1e12 days is past year 9999 (OverflowError): not a date.
+        return dt.date(1899, 12, 30) + dt.timedelta(days=int(value))
     text = str(value).strip()
     if re.fullmatch(r"\d{8}", text):
         return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
@@ -205,13 +206,18 @@ def import_alerts(*, filename: str, data: bytes, user) -> ImportResult:
                 continue
             try:
                 occurred_on = parse_date(get(cells, "occurred_on"))
-            except (ValueError, TypeError):
+            except (ValueError, TypeError, OverflowError):
                 result.errors.append(RowError(row_number, _("日期格式无法识别。")))
                 continue
             try:
                 amount = parse_amount(get(cells, "amount"))
             except (InvalidOperation, ValueError):
                 result.errors.append(RowError(row_number, _("金额格式无法识别。")))
+                continue
+            if amount is not None and amount >= MAX_AMOUNT:
+                result.errors.append(
+                    RowError(row_number, _("金额 %(amount)s 元超出可登记的范围。") % {"amount": amount})
+                )
                 continue
             description = _cell(get(cells, "description"))[:2000]
             when = (
@@ -223,18 +229,23 @@ def import_alerts(*, filename: str, data: bytes, user) -> ImportResult:
             if services.Alert.objects.filter(dedupe_key=key).exists():
                 result.duplicates += 1
                 continue
-            alert = services.alert_create(
-                person=person,
-                kind=kind,
-                user=user,
-                source=c.AlertSource.IMPORT,
-                department=_cell(get(cells, "department"))[:64],
-                occurred_on=occurred_on,
-                amount=amount,
-                description=description,
-                dedupe_key=key,
-                rescreen=False,
-            )
+            try:
+                with transaction.atomic():  # a row the model refuses is that row's error, not the file's
+                    alert = services.alert_create(
+                        person=person,
+                        kind=kind,
+                        user=user,
+                        source=c.AlertSource.IMPORT,
+                        department=_cell(get(cells, "department"))[:64],
+                        occurred_on=occurred_on,
+                        amount=amount,
+                        description=description,
+                        dedupe_key=key,
+                        rescreen=False,
+                    )
+            except ValidationError as error:
+                result.errors.append(RowError(row_number, "；".join(error.messages)))
+                continue
             result.created.append(alert)
             households.add(person.household_id)
         if households:

@@ -5,7 +5,7 @@ from .models import Job, RevealLog, Task
 
 @admin.register(RevealLog)
 class RevealLogAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "user", "person", "field", "channel", "ip_address"]
+    list_display = ["created_at", "user", "person", "context", "field", "channel", "ip_address"]
     list_filter = ["field", "channel"]
     raw_id_fields = ["person", "user"]
 

@@ -20,8 +20,12 @@ class RevealLog(models.Model):
         PHONE = "phone", _("联系电话")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.PROTECT)
-    person = models.ForeignKey("households.Person", verbose_name=_("人员"), on_delete=models.PROTECT)
+    # Empty for a reveal that is a file (an import error report in clear): ``context`` says which.
+    person = models.ForeignKey(
+        "households.Person", verbose_name=_("人员"), on_delete=models.PROTECT, null=True, blank=True
+    )
     field = models.CharField(_("字段"), max_length=16, choices=Field.choices)
+    context = models.CharField(_("内容"), max_length=200, blank=True, default="")
     channel = models.CharField(_("渠道"), max_length=8, default="web")
     ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)

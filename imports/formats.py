@@ -15,14 +15,36 @@ import os
 from collections.abc import Iterator
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from . import limits as caps
 from . import xlsx
+from .limits import LimitExceeded
 
 SAMPLE_BYTES = 256 * 1024
 ALLOWED_EXTENSIONS = (".xlsx", ".xls", ".csv", ".txt")
 
 XLSX_MAGIC = b"PK\x03\x04"
 XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
+# Control bytes that never appear in a text file (tab, newlines, form feed and escape excepted).
+_BINARY_BYTES = bytes(set(range(32)) - {9, 10, 12, 13, 27})
+
+# What each cap means, for the message that names it (limits.py holds the numbers).
+LIMIT_TEXTS = {
+    "max_cell_chars": gettext_lazy("一个单元格的内容超过 %(n)s 个字符"),
+    "max_columns": gettext_lazy("一行超过 %(n)s 列"),
+    "max_row_number": gettext_lazy("行号超过 %(n)s"),
+    "max_sheet_bytes": gettext_lazy("工作表解压后超过 %(mb)s MB"),
+    "max_shared_strings_part_bytes": gettext_lazy("文字表（sharedStrings）解压后超过 %(mb)s MB"),
+    "max_part_bytes": gettext_lazy("文件中的一个组成部分解压后超过 %(mb)s MB"),
+    "max_compression_ratio": gettext_lazy("压缩比超过 %(n)s 倍（可能是恶意构造的“压缩炸弹”）"),
+    "max_zip_directory_bytes": gettext_lazy("压缩包的文件目录超过 %(mb)s MB"),
+    "max_shared_strings": gettext_lazy("不同的文字超过 %(n)s 条"),
+    "max_shared_strings_bytes": gettext_lazy("文字总量超过 %(mb)s MB"),
+    "max_xls_bytes": gettext_lazy("旧版 .xls 文件超过 %(mb)s MB"),
+    "max_csv_line_chars": gettext_lazy("一行超过 %(n)s 个字符"),
+}
 
 
 class FormatError(Exception):
@@ -33,6 +55,29 @@ class FormatError(Exception):
         self.code = code
         self.message = message
         self.row = row
+
+
+def limit_error(error: LimitExceeded) -> FormatError:
+    """A cap was hit: say which one, in the user's words, with its value; nothing was imported."""
+    value = error.value
+    what = str(LIMIT_TEXTS.get(error.limit, error.limit)) % {"n": value, "mb": max(1, value // caps.MB)}
+    if error.row:
+        what += _("（第 %(row)s 行）") % {"row": error.row}
+    return FormatError(
+        "limit_exceeded",
+        _("文件超出安全上限，未导入任何数据：%(what)s。请检查上传的是否为正确的名单文件。") % {"what": what},
+        row=error.row,
+    )
+
+
+def _lines(text, limit: int):
+    """Physical lines of a text stream, each read with a cap (a file of one 300 MB line would
+    otherwise become one 300 MB string before csv sees it)."""
+    readline = text.readline
+    while line := readline(limit):
+        if len(line) >= limit and line[-1] not in "\r\n":
+            raise LimitExceeded("max_csv_line_chars", limit)
+        yield line
 
 
 class _CountingReader(io.RawIOBase):
@@ -55,6 +100,14 @@ class _CountingReader(io.RawIOBase):
 
 def detect_encoding(sample: bytes) -> str:
     """UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (a superset of GBK and GB2312)."""
+    if sample.startswith(UTF32_BOMS):
+        raise FormatError(
+            "decode_error",
+            _(
+                "该文件是 UTF-32 编码，系统只读取 UTF-8 和 GB18030/GBK 编码的 CSV。"
+                "请在 Excel 中打开后另存为“CSV UTF-8”或 .xlsx 再导入。"
+            ),
+        )
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -132,16 +185,26 @@ class CsvReader(RosterReader):
         self._counter = None
 
     def rows(self):
+        limits = caps.current()
+        max_cols, max_chars = limits.max_columns, limits.max_cell_chars
         raw = open(self.path, "rb")  # noqa: SIM115 - closed by close()
         self._file = raw
         self._counter = _CountingReader(raw)
         buffered = io.BufferedReader(self._counter, buffer_size=1024 * 1024)
         text = io.TextIOWrapper(buffered, encoding=self.encoding, newline="")
-        reader = csv.reader(text, delimiter=self.delimiter)
+        reader = csv.reader(_lines(text, limits.max_csv_line_chars), delimiter=self.delimiter)
         number = 0
         try:
             for number, cells in enumerate(reader, start=1):  # noqa: B007 - used after the loop
+                if len(cells) > max_cols:
+                    raise LimitExceeded("max_columns", max_cols, number)
+                if cells and max(map(len, cells)) > max_chars:
+                    raise LimitExceeded("max_cell_chars", max_chars, number)
                 yield number, cells
+        except LimitExceeded as error:
+            if error.row is None and error.limit == "max_csv_line_chars":
+                error.row = number + 1
+            raise limit_error(error) from error
         except UnicodeDecodeError as error:
             raise FormatError(
                 "decode_error",
@@ -150,6 +213,8 @@ class CsvReader(RosterReader):
                 row=number + 1,
             ) from error
         except csv.Error as error:
+            if "field limit" in str(error):  # csv's own cap (131,072) on a quoted multi-line field
+                raise limit_error(LimitExceeded("max_cell_chars", max_chars, number + 1)) from error
             raise FormatError(
                 "decode_error",
                 _("第 %(row)s 行的 CSV 格式有误：%(error)s") % {"row": number + 1, "error": error},
@@ -173,8 +238,16 @@ class CalamineReader(RosterReader):
         self._height = 0
 
     def rows(self):
+        try:
+            yield from self._rows(caps.current())
+        except LimitExceeded as error:
+            raise limit_error(error) from error
+
+    def _rows(self, limits):
         from python_calamine import CalamineWorkbook
 
+        if self.size > limits.max_xls_bytes:  # calamine holds the whole sheet: cap it before
+            raise LimitExceeded("max_xls_bytes", limits.max_xls_bytes)
         try:
             workbook = CalamineWorkbook.from_path(self.path)
             sheet = workbook.get_sheet_by_index(0)
@@ -182,9 +255,16 @@ class CalamineReader(RosterReader):
             raise FormatError(
                 "decode_error", _("无法读取 Excel 文件：%(error)s") % {"error": str(error)[:200]}
             ) from error
+        if sheet.width > limits.max_columns:
+            raise LimitExceeded("max_columns", limits.max_columns)
+        if sheet.height > limits.max_row_number:
+            raise LimitExceeded("max_row_number", limits.max_row_number)
+        max_chars = limits.max_cell_chars
         self._height = (sheet.end[0] + 1) if sheet.end else 0
         for index, cells in enumerate(sheet.iter_rows()):
             self._done = index + 1
+            if any(v.__class__ is str and len(v) > max_chars for v in cells):
+                raise LimitExceeded("max_cell_chars", max_chars, index + 1)
             yield index + 1, cells
 
     @property
@@ -205,9 +285,11 @@ class XlsxReader(RosterReader):
 
     def rows(self):
         try:
-            self._workbook = xlsx.Workbook(self.path)
+            self._workbook = xlsx.Workbook(self.path, caps.current())
             self._sheet = self._workbook.sheet()
             yield from self._sheet.rows()
+        except LimitExceeded as error:
+            raise limit_error(error) from error
         except xlsx.XlsxError as error:
             raise FormatError(
                 "decode_error", _("无法读取 Excel 文件：%(error)s") % {"error": str(error)[:200]}
@@ -227,7 +309,7 @@ def open_roster(path: str, name: str = "") -> RosterReader:
     """Pick a reader by the file's first bytes (its name only breaks ties and words messages)."""
     try:
         with open(path, "rb") as f:
-            head = f.read(8)
+            head = f.read(4096)
     except OSError as error:
         raise FormatError("decode_error", _("无法打开文件：%(error)s") % {"error": error}) from error
     lower = (name or path).lower()
@@ -245,6 +327,24 @@ def open_roster(path: str, name: str = "") -> RosterReader:
             "unsupported_format",
             _("该文件是网页（HTML）格式，不是表格文件。请在 Excel 中打开后另存为 .xlsx 再导入。"),
         )
-    if lower.endswith((".xlsx", ".xls")) and b"\x00" in head and not head.startswith(b"\xff\xfe"):
-        raise FormatError("unsupported_format", _("文件内容不是有效的 Excel 或 CSV 文件。"))
+    if looks_binary(head):
+        raise FormatError("unsupported_format", not_a_table_message())
     return CsvReader(path)
+
+
+def not_a_table_message() -> str:
+    return _(
+        "不是可读取的表格文件：文件内容既不是 Excel 工作簿也不是 CSV 文本（可能是图片、PDF 或改了扩展名的其他文件）。"
+        "请在 Excel 中打开原名单，另存为 .xlsx 后重新上传。"
+    )
+
+
+def looks_binary(head: bytes) -> bool:
+    """An image, PDF or other binary file renamed .xlsx/.xls/.csv: control bytes that text never
+    has. UTF-16 text (with its BOM) is half NUL bytes; one stray NUL in a CSV is a row's problem."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and not head.startswith(UTF32_BOMS):
+        return False
+    if head.startswith(UTF32_BOMS):
+        return False  # named by detect_encoding
+    count = len(head) - len(head.translate(None, _BINARY_BYTES))
+    return count > max(8, len(head) // 100)

@@ -12,6 +12,9 @@ IMPORT_SOURCES = [
     (AssistanceSource.SMART_CIVIL.value, AssistanceSource.SMART_CIVIL.label),
 ]
 
+# Error codes that mean the file itself cannot be imported (a new file is needed, not a retry).
+FILE_ERRORS = ("unsupported_format", "decode_error", "no_header", "limit_exceeded")
+
 
 class ImportBatchQuerySet(models.QuerySet):
     def restrict(self, user, action: str = "view"):
@@ -100,6 +103,12 @@ class ImportBatch(models.Model):
         return {"committed": "ok", "checked": "warn", "failed": "red"}.get(self.status, "muted")
 
     @property
+    def error_label(self) -> str:
+        from .labels import code_label
+
+        return code_label(self.error_code) if self.error_code else ""
+
+    @property
     def is_busy(self) -> bool:
         return self.status in (self.Status.CHECKING, self.Status.COMMITTING)
 
@@ -109,7 +118,8 @@ class ImportBatch(models.Model):
 
     @property
     def can_retry(self) -> bool:
-        return self.status == self.Status.FAILED and bool(self.file)
+        """Retrying reads the same bytes: only worth it when the file was not the reason."""
+        return self.status == self.Status.FAILED and bool(self.file) and self.error_code not in FILE_ERRORS
 
 
 class ImportRowError(models.Model):
@@ -125,7 +135,10 @@ class ImportRowError(models.Model):
     code = models.CharField(_("原因代码"), max_length=32)
     field = models.CharField(_("字段"), max_length=32, blank=True)
     message = models.CharField(_("说明"), max_length=500)
+    # The row's original cells; ID, phone and birth-date cells masked (imports/sensitive.py).
     values = models.JSONField(_("原始值"), default=list, blank=True)
+    # Those cells in clear, encrypted: opened only for an admin's clear report (logged).
+    sealed = models.TextField(_("加密的原始值"), blank=True, default="")
 
     class Meta:
         verbose_name = _("导入问题")
@@ -135,6 +148,18 @@ class ImportRowError(models.Model):
 
     def __str__(self):
         return f"{self.row}: {self.code}"
+
+    @property
+    def code_label(self) -> str:
+        from .labels import code_label
+
+        return code_label(self.code)
+
+    @property
+    def field_label(self) -> str:
+        from .labels import field_label
+
+        return field_label(self.field)
 
 
 class SnapshotMember(models.Model):

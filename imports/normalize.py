@@ -66,6 +66,12 @@ def norm_header(value) -> str:
 
 
 HEADER_ALIASES = {norm_header(alias): key for key, (aliases, _label) in FIELDS.items() for alias in aliases}
+# Columns that are common and mean nothing to the import: not warned about as unknown. A running
+# number, and the columns our own error report adds (so a fixed report imports without warnings).
+IGNORED_HEADERS = frozenset(
+    norm_header(name)
+    for name in ("序号", "序", "编号", "No.", "No", "原行号", "原因", "错误说明", "原因代码")
+)
 
 
 @dataclass
@@ -86,7 +92,8 @@ def match_header(row: int, cells: list) -> Header | None:
             continue
         target = HEADER_ALIASES.get(key)
         if target is None:
-            unknown.append(str(cell).strip())
+            if key not in IGNORED_HEADERS:
+                unknown.append(str(cell).strip())
         elif target not in columns:
             columns[target] = index
     if "name" in columns and "id_number" in columns and len(columns) >= 4:

@@ -37,6 +37,7 @@ from households.names import name_initials
 from . import normalize as n
 from .formats import FormatError, open_roster
 from .models import ImportBatch, ImportRowError, SnapshotMember
+from .sensitive import Sealer, sensitive_columns
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +105,23 @@ HOUSEHOLD_FIELDS = [  # (household column, staging column)
 ]
 
 
+# Person fields whose before -> after the preview shows (household, status and statuses as labels).
+PREVIEW_FIELDS = ["name", "relation", "phone_masked", *c.CIRCUMSTANCE_FIELDS]
+
+
+def _shown(field: str, value) -> str:
+    """A stored value as the page shows it: the choice's label, 是/否, or the text."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool) or field == "special_family":
+        return _("是") if value in (True, 1, "1", "t") else _("否")
+    try:
+        choices = dict(Person._meta.get_field(field).flatchoices)
+    except Exception:  # noqa: BLE001 - not a model field
+        choices = {}
+    return str(choices.get(value, value))
+
+
 def label_for(field: str) -> str:
     if field == "household":
         return _("所属家庭")
@@ -135,12 +153,28 @@ class Summary:
         return asdict(self)
 
 
-def _join_raw(cells) -> str:
+def _row_list(rows: list[int], shown: int = 10) -> str:
+    """Row numbers for a message: the first few, then how many in all."""
+    listed = "、".join(str(r) for r in rows[:shown])
+    if len(rows) > shown:
+        listed += _(" 等，共 %(n)s 行") % {"n": len(rows)}
+    return listed
+
+
+def _join_raw(cells) -> tuple[str, bool]:
+    """The row's original text for the error report, and whether it held a NUL character (left
+    out: the database cannot store it)."""
     try:
         joined = n.RAW_SEPARATOR.join(cells)
     except TypeError:  # Excel cells: numbers, dates, None
         joined = n.RAW_SEPARATOR.join(n.raw_text(v) for v in cells)
-    return joined.replace("\x00", "") if "\x00" in joined else joined
+    if "\x00" in joined:
+        return joined.replace("\x00", ""), True
+    return joined, False
+
+
+def nul_message() -> str:
+    return _("本行含有不可见的空字符（NUL），可能是从其他系统复制时带入的；请删除该行的异常字符后重新导入")
 
 
 class _FastPathMiss(Exception):
@@ -261,8 +295,13 @@ class Pipeline:
         self.d = Dialect()
         self.summary = Summary()
         self.now = timezone.now()
-        self.reason = (_("名单导入 #%(id)s") % {"id": batch.pk})[:100]
+        # The change reason of every history row the import writes (the record's 变更记录).
+        self.reasons = {
+            "+": (_("由名单导入批次 #%(id)s 创建") % {"id": batch.pk})[:100],
+            "~": (_("由名单导入批次 #%(id)s 修改") % {"id": batch.pk})[:100],
+        }
         self.header: n.Header | None = None
+        self.sealer: Sealer | None = None
         self._issues: list[ImportRowError] = []
         self.affected_households: list[int] = []
         self.written_tables: list[str] = []
@@ -296,12 +335,14 @@ class Pipeline:
                             self._lock_source()
                         self._check()
                         self._diff()
+                        self._name_warnings()
                         self._count()
+                        self._preview()  # before the write: "before" values are the registry's
                         if self.commit:
                             self.progress(920, 1000, _("正在写入…"))
                             self._write()
                             self.written_tables = self._written_tables()
-                        self._preview()
+                            self._link_new_people()
                         self._flush_issues()
                         self._save_batch(time.monotonic() - started)
                 finally:
@@ -398,6 +439,7 @@ class Pipeline:
 
     # ---- 1. stream
     def _issue(self, severity, row, issue: n.Issue, raw):
+        values, sealed = self.sealer.protect(raw) if self.sealer else (raw, "")
         self._issues.append(
             ImportRowError(
                 batch=self.batch,
@@ -406,7 +448,8 @@ class Pipeline:
                 code=issue.code,
                 field=issue.field,
                 message=issue.message[:500],
-                values=raw,
+                values=values,
+                sealed=sealed,
             )
         )
         if severity == ImportRowError.Severity.WARNING:
@@ -431,6 +474,8 @@ class Pipeline:
             self.batch.encoding = getattr(reader, "encoding", "")
             rows = reader.rows()
             for row_no, cells in rows:
+                if _join_raw(cells)[1]:  # a NUL in a title or header cell: the database cannot store it
+                    cells = [v.replace("\x00", "") if isinstance(v, str) else v for v in cells]
                 self.header = n.match_header(row_no, cells)
                 if self.header is not None or row_no >= HEADER_SCAN_ROWS:
                     break
@@ -444,6 +489,7 @@ class Pipeline:
                     % {"n": HEADER_SCAN_ROWS},
                 )
             header = self.header
+            self.sealer = Sealer(sensitive_columns(header.columns))
             for column in header.unknown:
                 self._issue(
                     ImportRowError.Severity.WARNING,
@@ -458,13 +504,19 @@ class Pipeline:
                 if normalizer.is_blank_or_total(cells):
                     continue
                 self.summary.rows += 1
+                raw, nul = _join_raw(cells)
+                if nul:  # PostgreSQL text cannot hold NUL: the row is rejected, the file goes on
+                    cells = [v.replace("\x00", "") if isinstance(v, str) else v for v in cells]
                 fp = normalizer.fingerprint(cells)
-                if fp in known:
+                if fp in known and not nul:
                     # Byte-for-byte the row this source gave last time: no need to normalise it again.
                     same_rows.append((row_no, fp))
-                    raw_rows.append((row_no, _join_raw(cells)))
+                    raw_rows.append((row_no, raw))
                 else:
                     result = normalizer.normalize(cells)
+                    if nul:
+                        result.errors.append(n.Issue("invalid_character", "", nul_message()))
+                        result.stage = (result.stage[0], True, *result.stage[2:])
                     for issue in result.errors:
                         self._issue(error, row_no, issue, result.raw)
                     for issue in result.warnings:
@@ -473,7 +525,7 @@ class Pipeline:
                     stage = result.stage
                     initials = None if stage[1] else name_initials(stage[8])  # stage[1]: bad, [8]: name
                     stage_rows.append((row_no, *stage[1:], fp, clean, False, *EXTRA_DEFAULTS, initials))
-                    raw_rows.append((row_no, _join_raw(result.raw)))
+                    raw_rows.append((row_no, raw))
                     for kind, detail, start in result.statuses:
                         status_rows.append((row_no, kind, detail, start.isoformat() if start else None, True))
                 if len(raw_rows) >= CHUNK:  # one entry per row read: the buffers never outgrow a chunk
@@ -520,12 +572,13 @@ class Pipeline:
             part = numbers[start : start + 500]
             marks = ", ".join(["%s"] * len(part))
             self.sql(f"UPDATE {STAGE} SET bad = {self.d.true()} WHERE row_no IN ({marks})", part)
-        raws = self._raws(numbers)
-        for row_no in numbers:
-            code, field, message = rejections[row_no]
-            self._issue(
-                ImportRowError.Severity.ERROR, row_no, n.Issue(code, field, message), raws.get(row_no, [])
-            )
+            raws = self._raws(part)
+            for row_no in part:
+                code, field, message = rejections[row_no]
+                self._issue(
+                    ImportRowError.Severity.ERROR, row_no, n.Issue(code, field, message), raws.get(row_no, [])
+                )
+            self._flush_issues()  # a file of rejected rows must not hold them all in memory
 
     def _stale(self, table: str) -> bool:
         row = self.sql(
@@ -605,7 +658,7 @@ class Pipeline:
             groups[id_hash].append(row_no)
         rejections = {}
         for rows in groups.values():
-            listed = "、".join(str(r) for r in rows)
+            listed = _row_list(rows)
             for row_no in rows:
                 rejections[row_no] = (
                     "duplicate_in_file",
@@ -633,7 +686,7 @@ class Pipeline:
                     "household_conflict",
                     "relation",
                     _("同一户有两名以上户主（第 %(rows)s 行），该户所有成员都未导入")
-                    % {"rows": "、".join(str(r) for r in heads[hh_key])},
+                    % {"rows": _row_list(heads[hh_key])},
                 )
         # A member whose head (by ID) heads another household in the file, or whose household code
         # has a head with another ID.
@@ -819,10 +872,6 @@ class Pipeline:
         s.households_updated = self.scalar(f"SELECT COUNT(*) FROM {HH} WHERE NOT is_new AND changes <> ''")
 
     def _preview(self):
-        def fields(changes, schanged):
-            names = [f for f in (changes or "").split(",") if f] + (["statuses"] if schanged else [])
-            return [label_for(f) for f in names]
-
         preview = {
             "new": [
                 {"row": r, "name": name, "id": masked}
@@ -831,13 +880,7 @@ class Pipeline:
                     f"LIMIT {PREVIEW_LIMIT}"
                 ).fetchall()
             ],
-            "changed": [
-                {"row": r, "name": name, "id": masked, "fields": fields(changes, schanged)}
-                for r, name, masked, changes, schanged in self.sql(
-                    f"SELECT row_no, name, id_masked, pchanges, schanged FROM {STAGE} WHERE NOT bad AND NOT is_new "
-                    f"AND (pchanges <> '' OR schanged) ORDER BY row_no LIMIT {PREVIEW_LIMIT}"
-                ).fetchall()
-            ],
+            "changed": self._changed_preview(),
             "exited": [
                 {"person": pk, "name": name, "id": masked}
                 for pk, name, masked in self.sql(
@@ -847,6 +890,83 @@ class Pipeline:
             ],
         }
         self.batch.preview = preview
+
+    def _changed_preview(self) -> list[dict]:
+        """Changed people with each changed field as label, before and after (registry vs file)."""
+        before = ", ".join(f"p.{f}" for f in PREVIEW_FIELDS)
+        after = ", ".join(f"s.{f}" for f in PREVIEW_FIELDS)
+        changed = []
+        for row in self.sql(
+            f"SELECT s.row_no, s.name, s.id_masked, s.pchanges, s.schanged, p.id, {before}, {after} "
+            f"FROM {STAGE} s JOIN households_person p ON p.id = s.person_id WHERE NOT s.bad AND NOT s.is_new "
+            f"AND (s.pchanges <> '' OR s.schanged) ORDER BY s.row_no LIMIT {PREVIEW_LIMIT}"
+        ).fetchall():
+            row_no, name, masked, changes, schanged, pk = row[:6]
+            old = dict(zip(PREVIEW_FIELDS, row[6 : 6 + len(PREVIEW_FIELDS)], strict=True))
+            new = dict(zip(PREVIEW_FIELDS, row[6 + len(PREVIEW_FIELDS) :], strict=True))
+            fields = [f for f in (changes or "").split(",") if f] + (["statuses"] if schanged else [])
+            changed.append(
+                {
+                    "row": row_no,
+                    "name": name,
+                    "id": masked,
+                    "person": pk,
+                    "fields": [label_for(f) for f in fields],
+                    "changes": [
+                        {
+                            "field": label_for(f),
+                            "before": _shown(f, old.get(f)),
+                            "after": _shown(f, new.get(f)),
+                        }
+                        for f in fields
+                        if f in PREVIEW_FIELDS
+                    ],
+                    # 所属家庭, 人员状态, 救助身份: named, their values are records, not text
+                    "other_fields": [label_for(f) for f in fields if f not in PREVIEW_FIELDS],
+                }
+            )
+        return changed
+
+    def _link_new_people(self):
+        """After the write, the new people of the preview get their record ids (links on the page)."""
+        rows = [entry["row"] for entry in self.batch.preview.get("new", [])]
+        if not rows:
+            return
+        marks = ", ".join(["%s"] * len(rows))
+        ids = dict(
+            self.sql(
+                f"SELECT s.row_no, p.id FROM {STAGE} s JOIN households_person p ON p.id_hash = s.id_hash "
+                f"WHERE s.row_no IN ({marks})",
+                rows,
+            ).fetchall()
+        )
+        for entry in self.batch.preview["new"]:
+            entry["person"] = ids.get(entry["row"])
+
+    def _name_warnings(self):
+        """A known ID number whose name differs: most often a wrong ID typed on the row."""
+        rows = self.sql(
+            f"SELECT s.row_no, p.name, s.name FROM {STAGE} s JOIN households_person p ON p.id = s.person_id "
+            f"WHERE NOT s.bad AND NOT s.is_new AND s.pchanges LIKE %s ORDER BY s.row_no",
+            ["%name,%"],
+        ).fetchall()
+        raws = self._raws([r[0] for r in rows])
+        for row_no, before, after in rows:
+            self._issue(
+                ImportRowError.Severity.WARNING,
+                row_no,
+                n.Issue(
+                    "name_changed",
+                    "name",
+                    _(
+                        "身份证号码已在册，但在册姓名为“%(before)s”，本行为“%(after)s”：请核对身份证号码是否填错；"
+                        "确认导入将把姓名改为“%(after)s”"
+                    )
+                    % {"before": before, "after": after},
+                ),
+                raws.get(row_no, []),
+            )
+        self._flush_issues()
 
     # ---- 4. write
     def _history(self, model, source_sql: str, history_type: str, params=None):
@@ -868,7 +988,7 @@ class Pipeline:
                 extra.append(self.now)
             elif f.name == "history_change_reason":
                 values.append("%s")
-                extra.append(self.reason)
+                extra.append(self.reasons.get(history_type, self.reasons["~"]))
             elif f.name == "history_type":
                 values.append("%s")
                 extra.append(history_type)

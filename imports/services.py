@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from core import jobs
 from core.models import Job
 
+from .files import make_private
 from .formats import FormatError
 from .models import ImportBatch
 from .pipeline import Pipeline, SourceBusy, Summary
@@ -60,6 +61,7 @@ def batch_create(*, user, uploaded_file, source: str, snapshot_date=None) -> Imp
         created_by=user,
     )
     batch.file.save(name, uploaded_file, save=False)
+    make_private(batch.file.path)  # the roster holds ID numbers in clear
     batch.save()
     return batch
 
@@ -108,7 +110,7 @@ def batch_run(
     except SourceBusy as error:
         _mark_failed(batch, "source_busy", error.message)
         return None
-    except Exception as error:
+    except Exception:
         if commit and _committed(batch):
             # The import's transaction went through; what failed came after it (e.g. statistics or a
             # follow-up). Saying "nothing was written" here would be false (issue 10, item 2).
@@ -119,7 +121,8 @@ def batch_run(
         _mark_failed(
             batch,
             "internal_error",
-            _("导入过程中出错，未写入任何数据，可以重试。错误：%(error)s") % {"error": str(error)[:300]},
+            # The exception's text (SQL, paths) goes to the log, never to the user.
+            _("导入过程中出现内部错误，已记录在系统日志中，未写入任何数据，可以重试。"),
         )
         if raise_errors:
             raise
@@ -337,3 +340,13 @@ def register_job_kind() -> None:
         )
     )
     jobs.register_recovery(batches_recover)
+    from .reports import REPORT_JOB_KIND
+    from .tasks import build_error_report
+
+    jobs.register_kind(
+        jobs.JobKind(
+            kind=REPORT_JOB_KIND,
+            label=gettext_lazy("生成错误报告"),
+            dispatch=lambda job: build_error_report.apply_async((job.pk,)),
+        )
+    )

@@ -1,12 +1,9 @@
 """Roster import pages (city admins): upload -> dry-run preview -> confirm -> result."""
 
-import io
-from urllib.parse import quote
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,10 +12,9 @@ from django.views.generic import DetailView, FormView, ListView
 
 from core.export import ExportMixin
 
-from . import exports, services
+from . import exports, reports, services
 from .forms import UploadForm
 from .models import ImportBatch, ImportRowError
-from .reports import write_error_report
 
 
 class AdminOnlyMixin:
@@ -85,6 +81,9 @@ class BatchDetailView(AdminOnlyMixin, DetailView):
             warning_count=warnings.count(),
             summary=batch.summary,
             preview=batch.preview or {},
+            report_jobs=[
+                job for job in (reports.report_job_for(batch, clear=c) for c in (False, True)) if job
+            ],
             **kwargs,
         )
 
@@ -111,7 +110,7 @@ class BatchActionView(AdminOnlyMixin, View):
 
 class BatchCommitView(BatchActionView):
     commit = True
-    success_message = _("名单已导入。")
+    success_message = ""  # the batch page says it once, with the counts and links to the people
 
 
 class BatchRetryView(BatchActionView):
@@ -120,17 +119,30 @@ class BatchRetryView(BatchActionView):
 
 
 class BatchErrorReportView(AdminOnlyMixin, View):
+    """GET: the report with ID, phone and birth-date cells masked. POST: with them in clear (logged).
+    Small reports stream from a temporary file; large ones are built by a job the page shows."""
+
     def get(self, request, *args, **kwargs):
+        return self.send(clear=False)
+
+    def post(self, request, *args, **kwargs):
+        return self.send(clear=True)
+
+    def send(self, *, clear: bool):
         batch = self.get_batch()
-        response = HttpResponse(
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        report = reports.report_get(
+            batch=batch, user=self.request.user, clear=clear, ip_address=self.request.META.get("REMOTE_ADDR")
         )
+        if report.file is None:
+            messages.info(self.request, _("错误报告较大，正在后台生成，完成后可在本页下载。"))
+            return HttpResponseRedirect(reverse("imports:batch-detail", args=[batch.pk]))
         stem = batch.file_name.rsplit(".", 1)[0] or "roster"
-        response["Content-Disposition"] = (
-            f'attachment; filename="import-{batch.pk}-errors.xlsx"; '
-            f"filename*=UTF-8''{quote(stem + '-' + _('错误报告') + '.xlsx')}"
+        suffix = _("错误报告（含明文）") if clear else _("错误报告")
+        response = FileResponse(
+            report.file,
+            as_attachment=True,
+            filename=f"{stem}-{suffix}.xlsx",
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
-        buffer = io.BytesIO()
-        write_error_report(batch, buffer)
-        response.write(buffer.getvalue())
+        response["Cache-Control"] = "no-store"
         return response

@@ -21,6 +21,8 @@ from array import array
 from collections.abc import Iterator
 from xml.parsers import expat
 
+from .limits import LimitExceeded, Limits
+
 CHUNK = 64 * 1024  # compressed bytes inflated per step
 
 REL_OFFICE_DOCUMENT = "/officeDocument"
@@ -99,15 +101,23 @@ def _from_iso(text: str):
     )
 
 
+EXCEL_MAX_COLUMNS = 16_384  # XFD
+
+
 class _Columns(dict):
-    """Column letters -> 0-based index, computed once per distinct letters."""
+    """Column letters -> 0-based index, computed once per distinct letters (at most XFD, so the
+    cache stays small whatever a hostile sheet names)."""
 
     def __missing__(self, letters: str) -> int:
+        if len(letters) > 3:
+            raise LimitExceeded("max_columns", EXCEL_MAX_COLUMNS)
         index = 0
         for char in letters.upper():
             if not "A" <= char <= "Z":
                 raise XlsxError(f"invalid cell reference column {letters!r}")
             index = index * 26 + ord(char) - 64
+        if index > EXCEL_MAX_COLUMNS:
+            raise LimitExceeded("max_columns", index)
         self[letters] = index - 1
         return index - 1
 
@@ -116,18 +126,24 @@ class SharedStrings:
     """The shared string table as UTF-8 in one buffer plus offsets: a few bytes of overhead per
     string instead of ~60 for a list of str."""
 
-    def __init__(self):
+    def __init__(self, limits: Limits | None = None):
         self._data = bytearray()
         self._ends = array("q", [0])
-        self._frozen = b""
+        self._frozen = self._data
+        limits = limits or Limits()
+        self._max_count = limits.max_shared_strings
+        self._max_bytes = limits.max_shared_strings_bytes
 
     def append(self, text: str) -> None:
         self._data += text.encode("utf-8", "surrogatepass")
+        if len(self._data) > self._max_bytes:
+            raise LimitExceeded("max_shared_strings_bytes", self._max_bytes)
+        if len(self._ends) > self._max_count:
+            raise LimitExceeded("max_shared_strings", self._max_count)
         self._ends.append(len(self._data))
 
     def freeze(self) -> None:
-        self._frozen = bytes(self._data)
-        self._data = bytearray()
+        self._frozen = self._data  # read in place: a bytes() copy would double the peak
 
     def __len__(self) -> int:
         return len(self._ends) - 1
@@ -141,25 +157,37 @@ def _local(name: str) -> str:
     return name.rpartition(":")[2]
 
 
-def _parse_small(data: bytes, start) -> None:
-    """Run expat over a small part, calling start(local_name, attrs) for each element."""
-    parser = expat.ParserCreate()
-    parser.StartElementHandler = lambda name, attrs: start(_local(name), attrs)
-    parser.Parse(data, True)
+def check_zip_directory(path: str, limits: Limits) -> None:
+    """Refuse a zip whose central directory alone would take much memory to load (zipfile builds
+    one object per member before we can look at any): a workbook has a dozen members."""
+    with open(path, "rb") as f:
+        f.seek(0, 2)
+        size = f.tell()
+        f.seek(max(0, size - 65_557))  # the end record, after an archive comment of up to 64 KB
+        tail = f.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) < at + 22:
+        return  # zipfile reports a broken archive in its own words
+    directory_bytes = int.from_bytes(tail[at + 12 : at + 16], "little")
+    if directory_bytes > limits.max_zip_directory_bytes:
+        raise LimitExceeded("max_zip_directory_bytes", limits.max_zip_directory_bytes)
 
 
 class Workbook:
     """An open .xlsx: finds the first worksheet, reads the styles and shared strings on open."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, limits: Limits | None = None):
+        self.limits = limits or Limits()
+        self._zip = None
         try:
+            check_zip_directory(path, self.limits)
             self._zip = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as error:
             raise XlsxError(str(error)) from error
         try:
             self._names = {name.lower(): name for name in self._zip.namelist()}
             self._open()
-        except XlsxError:
+        except (XlsxError, LimitExceeded):
             self.close()
             raise
         except Exception as error:  # a corrupt archive fails in zipfile, zlib or expat
@@ -176,11 +204,27 @@ class Workbook:
     def _find(self, name: str) -> str | None:
         return self._names.get(name.lstrip("/").lower())
 
-    def _read(self, name: str) -> bytes:
-        found = self._find(name)
-        if found is None:
-            raise XlsxError(f"There is no item named '{name}' in the archive")
-        return self._zip.read(found)
+    def check_member(self, found: str, max_bytes: int, limit: str) -> None:
+        """Before inflating a part: its declared size (zipfile stops at it, so it cannot lie
+        upwards) and its compression ratio (zip bombs)."""
+        info = self._zip.getinfo(found)
+        if info.file_size > max_bytes:
+            raise LimitExceeded(limit, max_bytes)
+        limits = self.limits
+        if info.file_size > limits.ratio_min_bytes and info.file_size > limits.max_compression_ratio * max(
+            info.compress_size, 1
+        ):
+            raise LimitExceeded("max_compression_ratio", limits.max_compression_ratio)
+
+    def _parse_part(self, found: str, start, max_bytes: int, limit: str) -> None:
+        """Run expat over a part in chunks (memory flat whatever its size)."""
+        self.check_member(found, max_bytes, limit)
+        parser = expat.ParserCreate()
+        parser.StartElementHandler = lambda name, attrs: start(_local(name), attrs)
+        with self._zip.open(found) as stream:
+            while chunk := stream.read1(CHUNK):
+                parser.Parse(chunk, False)
+        parser.Parse(b"", True)
 
     def _rels(self, part: str) -> dict[str, tuple[str, str]]:
         """Id -> (type, absolute target) of a part's relationships."""
@@ -199,7 +243,7 @@ class Workbook:
                     target = posixpath.normpath(posixpath.join(folder, target))
                 rels[attrs.get("Id", "")] = (attrs.get("Type", ""), target)
 
-        _parse_small(self._read(rels_name), start)
+        self._parse_part(self._find(rels_name), start, self.limits.max_part_bytes, "max_part_bytes")
         return rels
 
     def _open(self) -> None:
@@ -220,7 +264,10 @@ class Workbook:
             elif name == "workbookPr":
                 self.date1904 = attrs.get("date1904", "").lower() in _TRUE
 
-        _parse_small(self._read(workbook_part), start)
+        found = self._find(workbook_part)
+        if found is None:
+            raise XlsxError(f"There is no item named '{workbook_part}' in the archive")
+        self._parse_part(found, start, self.limits.max_part_bytes, "max_part_bytes")
         worksheets = [
             rels[rid][1] for rid in sheet_ids if rid in rels and rels[rid][0].endswith(REL_WORKSHEET)
         ]
@@ -266,7 +313,7 @@ class Workbook:
                 except ValueError:
                     xf_formats.append(0)
 
-        _parse_small(self._read(part), start)
+        self._parse_part(self._find(part), start, self.limits.max_part_bytes, "max_part_bytes")
         dates, deltas = set(), set()
         for index, fmt in enumerate(xf_formats):
             if fmt in custom:
@@ -282,11 +329,13 @@ class Workbook:
 
     def _read_shared_strings(self, part: str | None) -> SharedStrings:
         """<si> text: its <t>, or its rich-text runs' <r><t>; phonetic runs (<rPh>) are not text."""
-        table = SharedStrings()
+        table = SharedStrings(self.limits)
         if part is None or self._find(part) is None:
             table.freeze()
             return table
         parts: list[str] = []
+        size = 0  # characters in parts: one string is capped like one cell
+        max_chars = self.limits.max_cell_chars
         collecting = False
         skip = 0  # depth inside <rPh>
         parser = expat.ParserCreate()
@@ -295,7 +344,7 @@ class Workbook:
         si = t = rph = None
 
         def start(name, attrs):
-            nonlocal collecting, skip, si, t, rph
+            nonlocal collecting, skip, si, t, rph, size
             if si is None:  # the root element: learn the namespace prefix, if any
                 prefix = name[: name.index(":") + 1] if ":" in name else ""
                 si, t, rph = prefix + "si", prefix + "t", prefix + "rPh"
@@ -303,6 +352,7 @@ class Workbook:
                 collecting = not skip
             elif name == si:
                 parts.clear()
+                size = 0
             elif name == rph:
                 skip += 1
 
@@ -317,14 +367,21 @@ class Workbook:
                 skip -= 1
 
         def chars(data):
+            nonlocal size
             if collecting:
+                size += len(data)
+                if size > max_chars:
+                    raise LimitExceeded("max_cell_chars", max_chars)
                 parts.append(data)
 
         parser.StartElementHandler = start
         parser.EndElementHandler = end
         parser.CharacterDataHandler = chars
-        with self._zip.open(self._find(part)) as stream:
-            while chunk := stream.read(CHUNK * 4):
+        found = self._find(part)
+        limit = "max_shared_strings_part_bytes"
+        self.check_member(found, getattr(self.limits, limit), limit)
+        with self._zip.open(found) as stream:
+            while chunk := stream.read1(CHUNK * 4):
                 parser.Parse(chunk, False)
             parser.Parse(b"", True)
         table.freeze()
@@ -341,7 +398,9 @@ class SheetStream:
 
     def __init__(self, workbook: Workbook):
         self.workbook = workbook
-        info = workbook._zip.getinfo(workbook._find(workbook.sheet_part))
+        found = workbook._find(workbook.sheet_part)
+        workbook.check_member(found, workbook.limits.max_sheet_bytes, "max_sheet_bytes")
+        info = workbook._zip.getinfo(found)
         self._compressed = info.compress_size or 0
         self._plain = info.file_size or 0
         self._stream = None
@@ -361,7 +420,7 @@ class SheetStream:
     def rows(self) -> Iterator[tuple[int, list]]:
         try:
             yield from self._rows()
-        except XlsxError:
+        except (XlsxError, LimitExceeded):
             raise
         except Exception as error:  # a corrupt sheet fails in zipfile, zlib, expat or a cell value
             raise XlsxError(str(error) or type(error).__name__) from error
@@ -374,9 +433,15 @@ class SheetStream:
         epoch = MAC_EPOCH if workbook.date1904 else WINDOWS_EPOCH
         columns = _Columns()
         digits = "0123456789"
+        limits = workbook.limits
+        max_cols = limits.max_columns
+        max_chars = limits.max_cell_chars
+        max_row = limits.max_row_number
 
-        ready: list[tuple[int, list]] = []  # rows completed by the last chunk
-        width = 0  # from <dimension>: rows are padded to it, as openpyxl pads them
+        ready: list[tuple[int, list]] = []  # rows completed by the last chunk (<= CHUNK bytes of XML)
+        # From <dimension>: rows are padded to it, as openpyxl pads them, but never past max_cols
+        # (a 3 KB file may claim A1:AAAAA1).
+        width = 0
         row: list = []
         row_no = 0
         col = -1
@@ -409,6 +474,8 @@ class SheetStream:
             elif name == ROW:
                 r = attrs.get("r")
                 row_no = int(r) if r else row_no + 1
+                if row_no > max_row:
+                    raise LimitExceeded("max_row_number", max_row, row_no)
                 row = [None] * width if width else []
                 col = -1
             elif name == RPH:
@@ -416,7 +483,10 @@ class SheetStream:
             elif name == DIM:
                 ref = attrs.get("ref", "")
                 last = ref.rpartition(":")[2].rstrip(digits)
-                width = columns[last] + 1 if last else 0
+                try:
+                    width = min(columns[last] + 1, max_cols) if last else 0
+                except (LimitExceeded, XlsxError):
+                    width = 0  # a claim, not a cell: ignore it
             elif C is None:  # the root element
                 prefix = name[: name.index(":") + 1] if ":" in name else ""
                 C, V, ROW, IS, T, RPH, DIM = (
@@ -461,7 +531,7 @@ class SheetStream:
                 return
             elif name == ROW:
                 if col >= len(row):  # trailing cells without a value still widen the row
-                    row.extend([None] * (col + 1 - len(row)))
+                    row.extend([None] * (min(col + 1, max_cols) - len(row)))
                 ready.append((row_no, row))
                 return
             elif name == RPH:
@@ -470,6 +540,8 @@ class SheetStream:
             else:
                 return
             # Place the value by its column (inlined: this runs for every cell).
+            if col >= max_cols:
+                raise LimitExceeded("max_columns", max_cols, row_no)
             if col < len(row):
                 row[col] = value
             else:
@@ -480,6 +552,10 @@ class SheetStream:
         def chars(data):
             nonlocal text
             if collecting:
+                # expat hands over up to buffer_size characters at once, so the cap is met at the
+                # first or second piece: the append stays linear.
+                if len(text) + len(data) > max_chars:
+                    raise LimitExceeded("max_cell_chars", max_chars, row_no)
                 text += data
 
         parser = expat.ParserCreate()

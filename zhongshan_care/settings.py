@@ -317,9 +317,15 @@ if CELERY_BROKER_URL.startswith("redis"):
 # silent for JOB_STALE_SECONDS lost its worker and is re-queued or failed.
 JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 15)
 JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 120)
+# Uploaded rosters and error reports (ID numbers in clear) are deleted after this many days.
+IMPORT_FILE_RETENTION_DAYS = env_int("IMPORT_FILE_RETENTION_DAYS", 30, minimum=1)
 CELERY_BEAT_SCHEDULE: dict = {
     # Jobs whose worker died are re-queued or failed; jobs the broker missed are sent again.
     "core-recover-jobs": {"task": "core.tasks.recover_jobs", "schedule": 60.0},
+    "imports-purge-expired-files": {
+        "task": "imports.tasks.purge_expired_files",
+        "schedule": crontab(hour=3, minute=15),
+    },
     # People age into and out of screening groups: re-screen everyone each night.
     "assessments-nightly-rescreen": {
         "task": "assessments.tasks.rescreen_everyone_nightly",

@@ -82,13 +82,12 @@ def test_errors_out_writes_a_fixable_spreadsheet(tmp_path):
     assert code == 0
     sheet = openpyxl.load_workbook(report).worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:3] == ("序号", "姓名", "公民身份号码") and rows[0][-3:] == (
-        "原行号",
-        "原因代码",
-        "错误说明",
-    )
-    assert rows[1][1] == "赵六" and rows[1][-3] == 3 and rows[1][-2] == "unknown_town"
-    assert isinstance(rows[1][2], str) and len(rows[1][2]) == 18  # the ID stays text
+    assert rows[0][:3] == ("序号", "姓名", "公民身份号码")
+    assert rows[0][-4:] == ("原行号", "原因", "错误说明", "原因代码")
+    assert rows[1][1] == "赵六" and rows[1][-4] == 3 and rows[1][-1] == "unknown_town"
+    assert rows[1][-3] == "镇街名称无法识别"
+    assert isinstance(rows[1][2], str) and len(rows[1][2]) == 18  # the ID stays text (masked)
+    assert "********" in rows[1][2]
 
 
 @pytest.mark.parametrize(

@@ -66,7 +66,7 @@ def test_first_import_creates_people_household_statuses_and_history(
     assert Person.history.filter(history_type="+").count() == 3
     assert Household.history.filter(history_type="+").count() == 1
     assert AssistanceStatus.history.filter(history_type="+").count() == 4
-    assert Person.history.first().history_change_reason == f"名单导入 #{batch.pk}"
+    assert Person.history.first().history_change_reason == f"由名单导入批次 #{batch.pk} 创建"
     assert SnapshotMember.objects.filter(source="social_assistance").count() == 3
     assert hook_calls == [[household.pk]]
     assert batch.status == "committed" and batch.summary["created"] == 3
