@@ -84,6 +84,7 @@ class DelayedWorkNoticeMiddleware:
                     _("已保存。后台处理（如重新筛查）暂时无法启动，系统会在消息服务恢复后自动进行。"),
                 )
             jobs.reset_delayed()
+        return response
 
 
 class SecurityHeadersMiddleware:

@@ -260,6 +260,10 @@ SPECTACULAR_SETTINGS = {
         "PlanActionStatusEnum": "assistance.choices.ActionStatus",
         "ProviderKindEnum": "assistance.choices.ProviderKind",
         "NeedSourceEnum": "assistance.choices.NeedSource",
+        "GroupEnum": "assessments.choices.Group",
+        "AssistanceStatusKindEnum": "households.choices.AssistanceKind",
+        "DisabilityCategoryEnum": "households.choices.DisabilityCategory",
+        "JobStatusEnum": "core.models.Job.Status",
     },
 }
 
