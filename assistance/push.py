@@ -187,6 +187,10 @@ def push(*, households=None, on: dt.date | None = None, mode: str = "full") -> P
     run = PushRun(started_at=now, mode=mode)
     if households is not None:
         households = list(households)
+        if not households:  # nothing changed: nothing to evaluate
+            run.seconds = time.monotonic() - started
+            run.save()
+            return run
     if households is None:
         _analyze()
     with transaction.atomic():

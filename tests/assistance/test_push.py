@@ -187,3 +187,17 @@ def test_seed_catalog_pushes_plausible_items_for_an_elderly_person_living_alone(
     codes = set(Recommendation.objects.filter(person=person).values_list("item__code", flat=True))
     assert {"meal_help", "home_care", "emergency_call", "elderly_allowance"} <= codes
     assert "public_welfare_job" not in codes and "education_aid" not in codes
+
+
+def test_incremental_push_with_nothing_changed_evaluates_nothing():
+    from assistance.models import PushRun
+    from assistance.push import push_incremental
+
+    only_test_items()
+    PersonFactory(name="戊", birth=dt.date(1940, 1, 1))
+    item(min_age=80)
+    first = push_incremental()
+    assert (first.mode, first.created) == ("full", 1)
+    second = push_incremental()
+    assert (second.mode, second.created, second.withdrawn) == ("incremental", 0, 0)
+    assert PushRun.objects.count() == 2
