@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from core import idnumber
 from core.models import Task
+from core.scoping import CHANGE
 from households import choices as hc
 from households import services as household_services
 from households.models import Division, Person
@@ -306,8 +307,13 @@ VAGRANT_FIELDS = [
 _CLOSING = {c.VagrantOutcome.RETURNED, c.VagrantOutcome.PLACED, c.VagrantOutcome.LEFT}
 
 
-def _apply_vagrant(record: VagrantRecord, data: dict, id_number: str | None) -> set[int]:
-    """Apply form data; return the roster persons whose vagrant group may have changed."""
+def _apply_vagrant(record: VagrantRecord, data: dict, id_number: str | None, user) -> set[int]:
+    """Apply form data; return the roster persons whose vagrant group may have changed.
+
+    The ID number links the record to a roster person only inside the user's area (the same
+    restrict() as every write): a community worker must not place a person of another town in
+    the vagrant group. Outside it the record keeps the hash unlinked, for a town or city user.
+    """
     touched = {record.person_id} if record.person_id else set()
     for name in VAGRANT_FIELDS:
         if name in data:
@@ -320,7 +326,7 @@ def _apply_vagrant(record: VagrantRecord, data: dict, id_number: str | None) -> 
         record.id_hash = idnumber.id_hash(parsed.value)
         record.id_masked = parsed.masked
         record.sex = record.sex or parsed.sex
-        person = Person.objects.filter(id_hash=record.id_hash).first()
+        person = Person.objects.restrict(user, CHANGE).filter(id_hash=record.id_hash).first()
         record.person = person
         if person is not None:
             touched.add(person.pk)
@@ -332,7 +338,7 @@ def _apply_vagrant(record: VagrantRecord, data: dict, id_number: str | None) -> 
 def vagrant_create(*, user, data: dict, id_number: str | None = None) -> VagrantRecord:
     _require_writer(user)
     record = VagrantRecord(created_by=user)
-    touched = _apply_vagrant(record, data, id_number)
+    touched = _apply_vagrant(record, data, id_number, user)
     record.full_clean(exclude=["town", "id_hash"])
     record.save()
     if touched:
@@ -343,7 +349,7 @@ def vagrant_create(*, user, data: dict, id_number: str | None = None) -> Vagrant
 @transaction.atomic
 def vagrant_update(*, record: VagrantRecord, user, data: dict, id_number: str | None = None) -> VagrantRecord:
     _require_writer(user)
-    touched = _apply_vagrant(record, data, id_number)
+    touched = _apply_vagrant(record, data, id_number, user)
     record.full_clean(exclude=["town", "id_hash"])
     record.save()
     if record.person_id:

@@ -79,11 +79,11 @@ def history_entries(
             for name, old, new in _field_changes(row, previous):
                 label = model._meta.get_field(name).verbose_name
                 changes.append((label, _display(model, name, old, user), _display(model, name, new, user)))
-        user = row.history_user
+        author = row.history_user  # not `user`: that is the reader, whose area scopes the names above
         entries.append(
             HistoryEntry(
                 when=row.history_date,
-                who=(user.get_full_name() or user.username) if user else _("系统"),
+                who=(author.get_full_name() or author.username) if author else _("系统"),
                 action=TYPE_LABELS.get(row.history_type, row.history_type),
                 subject=(subject or str(row.instance_type._meta.verbose_name))
                 + (f" {getattr(row, name_field)}" if name_field else ""),

@@ -29,7 +29,8 @@ from core.scoping import CHANGE, VIEW
 from core.views import ObjectListView, WriterRequiredMixin
 from households.api.urls import router
 from households.models import AssistanceStatus, Division, Household, Person, PolicyParameter
-from tests.factories import community, make_id_number
+from households.services import person_update
+from tests.factories import PersonFactory, community, make_id_number
 
 pytestmark = pytest.mark.django_db
 
@@ -343,6 +344,50 @@ def test_list_pages_show_only_the_users_area(route, persona, persona_client, wor
         if any(obj == world[a].object_of(model) for a in inside(persona, model)):
             continue  # the two 花苑 areas share their community
         assert obj.pk not in shown, area_name
+
+
+def _cross_area_moves(world) -> dict[str, str]:
+    """Give every household a distinctive head name, and move one member of each area's household
+    into every other area's household, then edit them once more (by the system, no author).
+
+    The later edit matters: history_entries() used to reuse the reader's variable for each
+    entry's author, so every entry after the newest was scoped to its author (or to nobody)."""
+    heads = {}
+    for name, area in world.items():
+        heads[name] = f"户主{name}"
+        Person.objects.filter(pk=area.household.head.pk).update(name=heads[name])
+    for source_name, source in world.items():
+        for target_name, target in world.items():
+            if target_name == source_name:
+                continue
+            mover = PersonFactory(household=source.household, relation="son", name="迁出成员")
+            person_update(person=mover, user=None, data={}, household=target.household)
+            person_update(person=mover, user=None, data={"name": "迁出成员二"})
+    return heads
+
+
+@pytest.mark.parametrize("persona", SCOPED)
+def test_history_on_pages_names_nothing_outside_the_area(persona, persona_client, world):
+    """The change history of a household or person inside the area (a member moved to, or from,
+    another town) names no household outside the area, whoever made the later changes."""
+    heads = _cross_area_moves(world)
+    _user, client = persona_client(persona)
+    routes = [
+        r for r in UI_OBJECT_ROUTES if "get" in r.methods and not r.writes and r.model in (Household, Person)
+    ]
+    assert routes
+    checked = 0
+    for route in routes:
+        for area_name in inside(persona, route.model):
+            objects = [world[area_name].object_of(route.model)]
+            if route.model is Person:
+                objects += list(Person.objects.restrict(_user).filter(name="迁出成员二"))
+            for obj in objects:
+                page = client.get(route.url(obj)).content.decode()
+                for outside_name in outside(persona, route.model):
+                    assert heads[outside_name] not in page, (route.name, area_name, outside_name)
+                checked += 1
+    assert checked
 
 
 # ---------------------------------------------------------------------------------------------
