@@ -1,4 +1,6 @@
 from django import forms
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core import idnumber
@@ -7,7 +9,7 @@ from core.validators import is_valid_phone, normalize_phone
 
 from . import choices as c
 from .models import AssistanceStatus, Division, Household, Person
-from .services import HOUSEHOLD_FIELDS, PERSON_FIELDS
+from .services import HOUSEHOLD_FIELDS, PERSON_FIELDS, duplicate_id_error, id_number_owner
 
 
 class ScopedFormMixin:
@@ -83,9 +85,29 @@ class PersonForm(ScopedFormMixin, forms.ModelForm):
         if not raw:
             return ""
         try:
-            return idnumber.parse(raw).value
+            value = idnumber.parse(raw).value
         except idnumber.IdNumberError as error:
             raise forms.ValidationError(error.message) from None
+        self._check_not_registered(idnumber.id_hash(value))
+        return value
+
+    def _check_not_registered(self, id_hash: str) -> None:
+        """A number already registered: link to that record if the user may see it (the service
+        checks again at save, for the race; it cannot write HTML)."""
+        error = duplicate_id_error(id_hash, user=self.user, exclude_pk=self.instance.pk)
+        if error is None:
+            return
+        owner = id_number_owner(id_hash, user=self.user, exclude_pk=self.instance.pk)
+        if owner is None:
+            raise forms.ValidationError(error.message_dict["id_number"])
+        raise forms.ValidationError(
+            format_html(
+                '{} <a href="{}">{}</a>',
+                _("该身份证号码已登记。"),
+                reverse("households:person-detail", args=[owner.pk]),
+                _("查看已登记的人员：%(name)s") % {"name": owner.name},
+            )
+        )
 
     def clean_phone(self):
         raw = self.cleaned_data.get("phone", "")

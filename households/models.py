@@ -252,7 +252,16 @@ class Person(models.Model):
                 condition=Q(disability_grade__isnull=True)
                 | Q(disability_grade__gte=1, disability_grade__lte=4),
                 name="person_disability_grade_1_4",
-            )
+            ),
+            # One current head per household, enforced by the database: two concurrent requests
+            # both passing the service's check must not both succeed (archived and deceased
+            # heads do not count, as in services._check_single_head).
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=Q(relation=c.Relation.HEAD) & ~Q(status__in=c.INACTIVE_PERSON_STATUSES),
+                name="one_head_per_household",
+                violation_error_message=_("该家庭已有户主，请先修改原户主的关系。"),
+            ),
         ]
 
     def __str__(self):

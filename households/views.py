@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -294,7 +295,11 @@ class PersonStatusView(ObjectActionView):
         if status not in self.allowed:
             messages.error(self.request, _("无效的状态。"))
         else:
-            services.person_set_status(person=person, user=self.request.user, status=status)
+            try:
+                services.person_set_status(person=person, user=self.request.user, status=status)
+            except ValidationError as error:
+                messages.error(self.request, " ".join(error.messages))
+                return HttpResponseRedirect(reverse("households:person-detail", args=[person.pk]))
             messages.success(
                 self.request, _("人员状态已更新为：%(s)s。") % {"s": c.PersonStatus(status).label}
             )

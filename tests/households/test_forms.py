@@ -137,8 +137,10 @@ def test_duplicate_id_number_is_shown_on_the_add_member_page(login, huayuan, hou
         person_data(id_number=household.head.id_number),
     )
     assert response.status_code == 200
-    assert response.context["form"].errors["id_number"] == ["该身份证号码已登记。"]
-    assert "该身份证号码已登记。" in response.content.decode()
+    page = response.content.decode()
+    assert "该身份证号码已登记。" in page
+    # The user may see the registered person: the message links to them.
+    assert f'href="/persons/{household.head.pk}/"' in page and "查看已登记的人员：李小明" in page
     assert Person.objects.count() == 1
 
 
