@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.concurrency import version_field
 from core.scoping import VIEW, area_q, scoped_queryset
 
 from . import choices as c
@@ -244,6 +245,7 @@ class Alert(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    version = version_field()
 
     objects = scoped_queryset("person__household__").as_manager()
     history = HistoricalRecords()
@@ -350,6 +352,7 @@ class VagrantRecord(models.Model):
     )
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    version = version_field()
 
     objects = VagrantRecordQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["updated_at"])

@@ -12,6 +12,7 @@ from django.views import View
 from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 
+from .concurrency import EditConflict
 from .scoping import CHANGE, VIEW
 
 
@@ -78,6 +79,9 @@ class ServiceFormView(FormView):
     def form_valid(self, form):
         try:
             self.result = self.perform(form)
+        except EditConflict as conflict:
+            form.show_conflict(conflict, user=self.request.user)
+            return self.form_invalid(form)
         except ValidationError as error:
             if hasattr(error, "error_dict"):
                 for field, errors in error.message_dict.items():

@@ -4,6 +4,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core import idnumber
+from core.concurrency import VersionedFormMixin
 from core.scoping import CHANGE
 from core.validators import is_valid_phone, normalize_phone
 
@@ -20,7 +21,7 @@ class ScopedFormMixin:
         self.user = user
 
 
-class HouseholdForm(ScopedFormMixin, forms.ModelForm):
+class HouseholdForm(VersionedFormMixin, ScopedFormMixin, forms.ModelForm):
     class Meta:
         model = Household
         fields = HOUSEHOLD_FIELDS
@@ -37,7 +38,7 @@ class HouseholdForm(ScopedFormMixin, forms.ModelForm):
         return self.cleaned_data.get("code") or None
 
 
-class PersonForm(ScopedFormMixin, forms.ModelForm):
+class PersonForm(VersionedFormMixin, ScopedFormMixin, forms.ModelForm):
     id_number = forms.CharField(
         label=_("身份证号码"), max_length=30, help_text=_("18位，末位可为X；15位旧号码会自动升级。")
     )

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core import idnumber
+from core.concurrency import version_field
 from core.scoping import VIEW, scoped_queryset
 
 from . import choices as c
@@ -128,6 +129,7 @@ class Household(models.Model):
     note = models.TextField(_("备注"), blank=True, validators=[MaxLengthValidator(2000)])
     created_at = models.DateTimeField(_("建档时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    version = version_field()
 
     objects = scoped_queryset("").as_manager()
     history = HistoricalRecords(excluded_fields=["updated_at"])
@@ -233,6 +235,7 @@ class Person(models.Model):
     needs_review = models.BooleanField(_("待核查"), default=False)
     created_at = models.DateTimeField(_("建档时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    version = version_field()
 
     objects = PersonQuerySet.as_manager()
     # History is read per person (by id) and per household, never looked up by ID hash or tail:

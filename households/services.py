@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from core.concurrency import claim_version
 from core.models import RevealLog
 
 from . import choices as c
@@ -51,8 +52,10 @@ def household_create(*, user, data: dict) -> Household:
 
 
 @transaction.atomic
-def household_update(*, household: Household, user, data: dict) -> Household:
+def household_update(*, household: Household, user, data: dict, version: int | None = None) -> Household:
+    """``version``: the one the editor opened (core.concurrency); a later change is an EditConflict."""
     _require_writer(user)
+    claim_version(household, expected=version)
     _apply(household, data, HOUSEHOLD_FIELDS)
     household.full_clean()
     household.save()
@@ -64,8 +67,9 @@ def household_update(*, household: Household, user, data: dict) -> Household:
 def household_set_archived(*, household: Household, user, archived: bool) -> Household:
     """Archive (or restore) a household. Nothing is deleted; history keeps who and when."""
     _require_writer(user)
+    claim_version(household)
     household.status = c.RecordStatus.ARCHIVED if archived else c.RecordStatus.ACTIVE
-    household.save(update_fields=["status", "updated_at"])
+    household.save(update_fields=["status", "updated_at", "version"])
     households_changed([household.pk])
     return household
 
@@ -167,9 +171,14 @@ def person_update(
     id_number: str | None = None,
     phone: str | None = None,
     household: Household | None = None,
+    version: int | None = None,
 ) -> Person:
-    """Edit a person; a new household moves them (the move is kept in history)."""
+    """Edit a person; a new household moves them (the move is kept in history).
+
+    ``version``: the one the editor opened (core.concurrency); a later change is an EditConflict.
+    """
     _require_writer(user)
+    claim_version(person, expected=version)
     touched = {person.household_id}
     _apply(person, data, PERSON_FIELDS)
     if id_number:
@@ -193,10 +202,11 @@ def person_update(
 @transaction.atomic
 def person_set_status(*, person: Person, user, status: str) -> Person:
     _require_writer(user)
+    claim_version(person)
     person.status = status
     if status not in (c.PersonStatus.ARCHIVED, c.PersonStatus.DECEASED):
         _check_single_head(person)
-    _save_unique(person, user=user, update_fields=["status", "updated_at"])
+    _save_unique(person, user=user, update_fields=["status", "updated_at", "version"])
     households_changed([person.household_id])
     return person
 

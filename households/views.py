@@ -153,7 +153,10 @@ class HouseholdUpdateView(ScopedObjectMixin, ServiceFormView):
 
     def perform(self, form):
         return services.household_update(
-            household=self.object, user=self.request.user, data=form.cleaned_data
+            household=self.object,
+            user=self.request.user,
+            data=form.cleaned_data,
+            version=form.expected_version,
         )
 
     def get_success_url(self):
@@ -278,6 +281,7 @@ class PersonUpdateView(ScopedObjectMixin, ServiceFormView):
             id_number=data.get("id_number") or None,
             phone=data.get("phone"),
             household=data.get("move_to"),
+            version=form.expected_version,
         )
 
     def get_success_url(self):

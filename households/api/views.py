@@ -5,7 +5,7 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api import ScopedModelViewSet, ScopedReadOnlyViewSet
+from core.api import ScopedModelViewSet, ScopedReadOnlyViewSet, VersionedViewSetMixin
 from core.drf import AdminOnly, RolePermission
 from core.scoping import VIEW
 
@@ -42,7 +42,7 @@ class DivisionViewSet(ScopedReadOnlyViewSet):
         return Division.objects.select_related("parent").restrict(self.request.user)
 
 
-class HouseholdViewSet(ScopedModelViewSet):
+class HouseholdViewSet(VersionedViewSetMixin, ScopedModelViewSet):
     queryset = Household.objects.all()
     serializer_class = s.HouseholdSerializer
     filterset_class = HouseholdFilterSet
@@ -81,7 +81,7 @@ class HouseholdViewSet(ScopedModelViewSet):
         return Response(s.HouseholdSerializer(household, context={"request": request}).data)
 
 
-class PersonViewSet(ScopedModelViewSet):
+class PersonViewSet(VersionedViewSetMixin, ScopedModelViewSet):
     """Persons in the caller's area. ``?id_number=`` finds a person by full ID number (keyed hash)."""
 
     queryset = Person.objects.all()
