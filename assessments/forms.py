@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core import idnumber
+from core.concurrency import VersionedFormMixin
 from core.scoping import CHANGE
 from households import choices as hc
 from households.models import Division, Person
@@ -57,7 +58,7 @@ class AlertForm(UserFormMixin, forms.Form):
         return parsed.value
 
 
-class AlertVerifyForm(UserFormMixin, forms.Form):
+class AlertVerifyForm(VersionedFormMixin, UserFormMixin, forms.Form):
     method = forms.ChoiceField(label=_("核实方式"), choices=c.VerifyMethod.choices)
     confirmed = forms.TypedChoiceField(
         label=_("核实结果"),
@@ -75,7 +76,7 @@ ADMIT_KINDS = [
 ]
 
 
-class AlertHandleForm(UserFormMixin, forms.Form):
+class AlertHandleForm(VersionedFormMixin, UserFormMixin, forms.Form):
     outcome = forms.ChoiceField(label=_("处置结果"), choices=c.AlertOutcome.choices)
     assistance_kind = forms.ChoiceField(
         label=_("纳入的救助类型"),
@@ -104,7 +105,7 @@ class AlertImportForm(UserFormMixin, forms.Form):
         return upload
 
 
-class VagrantForm(UserFormMixin, forms.ModelForm):
+class VagrantForm(VersionedFormMixin, UserFormMixin, forms.ModelForm):
     id_number = forms.CharField(
         label=_("身份证号码"), max_length=30, required=False, help_text=_("已知时填写，系统会关联在册人员")
     )

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import idnumber
+from core.concurrency import claim_version
 from core.models import Task
 from core.scoping import CHANGE
 from households import choices as hc
@@ -188,7 +189,9 @@ def _close_verify_task(alert: Alert, user, note: str) -> None:
 
 
 @transaction.atomic
-def alert_verify(*, alert: Alert, user, method: str, confirmed: bool, note: str) -> Alert:
+def alert_verify(
+    *, alert: Alert, user, method: str, confirmed: bool, note: str, version: int | None = None
+) -> Alert:
     """Record the visit or phone check. A confirmed death ends the person's records."""
     _require_writer(user)
     if alert.status != c.AlertStatus.PENDING:
@@ -198,6 +201,7 @@ def alert_verify(*, alert: Alert, user, method: str, confirmed: bool, note: str)
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": _("请填写核实情况。")})
+    claim_version(alert, expected=version)  # two workers verifying at once: the second is told
     alert.verify_method = method
     alert.confirmed = confirmed
     alert.verify_note = note
@@ -227,6 +231,7 @@ def alert_handle(
     outcome: str,
     note: str,
     assistance_kind: str = "",
+    version: int | None = None,
 ) -> Alert:
     """Handle a verified alert: admit to a status, temporary assistance, refer, or close."""
     _require_writer(user)
@@ -237,10 +242,14 @@ def alert_handle(
         raise ValidationError({"outcome": _("请选择处置结果。")})
     if outcome in (c.AlertOutcome.REFERRED, c.AlertOutcome.CLOSED) and not note:
         raise ValidationError({"note": _("转介或关闭须填写说明。")})
+    admitting = outcome == c.AlertOutcome.ADMITTED
+    if admitting and (
+        assistance_kind not in hc.AssistanceKind.values or assistance_kind == hc.AssistanceKind.TEMPORARY
+    ):
+        raise ValidationError({"assistance_kind": _("请选择纳入的救助类型。")})
+    claim_version(alert, expected=version)  # before the statuses it adds: one handling only
     today = timezone.localdate()
-    if outcome == c.AlertOutcome.ADMITTED:
-        if assistance_kind not in hc.AssistanceKind.values or assistance_kind == hc.AssistanceKind.TEMPORARY:
-            raise ValidationError({"assistance_kind": _("请选择纳入的救助类型。")})
+    if admitting:
         household_services.status_add(
             person=alert.person,
             user=user,
@@ -347,10 +356,13 @@ def vagrant_create(*, user, data: dict, id_number: str | None = None) -> Vagrant
 
 
 @transaction.atomic
-def vagrant_update(*, record: VagrantRecord, user, data: dict, id_number: str | None = None) -> VagrantRecord:
+def vagrant_update(
+    *, record: VagrantRecord, user, data: dict, id_number: str | None = None, version: int | None = None
+) -> VagrantRecord:
     _require_writer(user)
     touched = _apply_vagrant(record, data, id_number, user)
     record.full_clean(exclude=["town", "id_hash"])
+    claim_version(record, expected=version)
     record.save()
     if record.person_id:
         touched.add(record.person_id)

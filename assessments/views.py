@@ -318,6 +318,9 @@ class _AlertStepView(StaffOnlyMixin, FormPageMixin, ScopedObjectMixin, ServiceFo
     def get_context_data(self, **kwargs):
         return super().get_context_data(subject=self.alert, **kwargs)
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "record": self.alert}
+
     def get_success_url(self):
         return reverse("assessments:alert-detail", args=[self.alert.pk])
 
@@ -335,6 +338,7 @@ class AlertVerifyView(_AlertStepView):
             method=data["method"],
             confirmed=data["confirmed"],
             note=data["note"],
+            version=form.expected_version,
         )
 
 
@@ -351,6 +355,7 @@ class AlertHandleView(_AlertStepView):
             outcome=data["outcome"],
             note=data.get("note") or "",
             assistance_kind=data.get("assistance_kind") or "",
+            version=form.expected_version,
         )
 
 
@@ -440,7 +445,11 @@ class VagrantUpdateView(StaffOnlyMixin, FormPageMixin, ScopedObjectMixin, Servic
     def perform(self, form):
         data = form.cleaned_data
         return services.vagrant_update(
-            record=self.record, user=self.request.user, data=data, id_number=data.get("id_number")
+            record=self.record,
+            user=self.request.user,
+            data=data,
+            id_number=data.get("id_number"),
+            version=form.expected_version,
         )
 
     def get_success_url(self):

@@ -37,7 +37,7 @@ class VersionedViewSetMixin:
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
-        if self.request.method in ("PUT", "PATCH"):
+        if self.request.method in ("PUT", "PATCH", "POST"):
             context["if_match_version"] = self._if_match()
         return context
 

@@ -55,9 +55,9 @@ def household_create(*, user, data: dict) -> Household:
 def household_update(*, household: Household, user, data: dict, version: int | None = None) -> Household:
     """``version``: the one the editor opened (core.concurrency); a later change is an EditConflict."""
     _require_writer(user)
-    claim_version(household, expected=version)
     _apply(household, data, HOUSEHOLD_FIELDS)
     household.full_clean()
+    claim_version(household, expected=version)
     household.save()
     households_changed([household.pk])
     return household
@@ -178,7 +178,6 @@ def person_update(
     ``version``: the one the editor opened (core.concurrency); a later change is an EditConflict.
     """
     _require_writer(user)
-    claim_version(person, expected=version)
     touched = {person.household_id}
     _apply(person, data, PERSON_FIELDS)
     if id_number:
@@ -194,6 +193,7 @@ def person_update(
         touched.add(household.pk)
     _check_single_head(person)
     person.full_clean(exclude=PERSON_CLEAN_EXCLUDE)
+    claim_version(person, expected=version)
     _save_unique(person, user=user)
     households_changed(touched)
     return person
@@ -202,10 +202,10 @@ def person_update(
 @transaction.atomic
 def person_set_status(*, person: Person, user, status: str) -> Person:
     _require_writer(user)
-    claim_version(person)
     person.status = status
     if status not in (c.PersonStatus.ARCHIVED, c.PersonStatus.DECEASED):
         _check_single_head(person)
+    claim_version(person)
     _save_unique(person, user=user, update_fields=["status", "updated_at", "version"])
     households_changed([person.household_id])
     return person

@@ -2,7 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from core.models import Task
-from core.serializers import ScopedPrimaryKeyRelatedField, service_errors
+from core.serializers import ScopedPrimaryKeyRelatedField, VersionedSerializerMixin, service_errors
 from households.models import Division, Person
 
 from .. import choices as c
@@ -125,6 +125,7 @@ class AlertSerializer(serializers.ModelSerializer):
             "outcome_note",
             "handled_at",
             "created_at",
+            "version",
         ]
         read_only_fields = [
             "town",
@@ -139,6 +140,7 @@ class AlertSerializer(serializers.ModelSerializer):
             "outcome_note",
             "handled_at",
             "created_at",
+            "version",
         ]
 
     def create(self, validated_data):
@@ -146,19 +148,19 @@ class AlertSerializer(serializers.ModelSerializer):
             return services.alert_create(user=self.context["request"].user, **validated_data)
 
 
-class AlertVerifySerializer(serializers.Serializer):
+class AlertVerifySerializer(VersionedSerializerMixin, serializers.Serializer):
     method = serializers.ChoiceField(choices=c.VerifyMethod.choices)
     confirmed = serializers.BooleanField()
     note = serializers.CharField(max_length=2000)
 
 
-class AlertHandleSerializer(serializers.Serializer):
+class AlertHandleSerializer(VersionedSerializerMixin, serializers.Serializer):
     outcome = serializers.ChoiceField(choices=c.AlertOutcome.choices)
     assistance_kind = serializers.ChoiceField(choices=ADMIT_KINDS, required=False, allow_blank=True)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
-class VagrantRecordSerializer(serializers.ModelSerializer):
+class VagrantRecordSerializer(VersionedSerializerMixin, serializers.ModelSerializer):
     community = ScopedPrimaryKeyRelatedField(
         queryset=Division.objects.all(), filters={"level": "community"}, action="view"
     )
@@ -181,6 +183,7 @@ class VagrantRecordSerializer(serializers.ModelSerializer):
             "is_eligible",
             "created_at",
             "updated_at",
+            "version",
         ]
         read_only_fields = ["id_masked", "person", "town", "status", "created_at", "updated_at"]
 
@@ -203,7 +206,13 @@ class VagrantRecordSerializer(serializers.ModelSerializer):
         with service_errors():
             if record is None:
                 return services.vagrant_create(user=user, data=validated_data, id_number=id_number)
-            return services.vagrant_update(record=record, user=user, data=validated_data, id_number=id_number)
+            return services.vagrant_update(
+                record=record,
+                user=user,
+                data=validated_data,
+                id_number=id_number,
+                version=self.expected_version(validated_data),
+            )
 
     def create(self, validated_data):
         return self._save(None, validated_data)

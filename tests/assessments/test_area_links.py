@@ -38,3 +38,63 @@ def test_vagrant_intake_by_a_city_admin_links_anywhere(admin_user, login, django
         _post_intake(login(admin_user), west)
     assert VagrantRecord.objects.get().person == west
     assert set(groups_of(west)) == {"vagrant"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Optimistic concurrency on screening records (core/concurrency.py)
+
+
+def _vagrant(user):
+    import datetime as dt
+
+    from assessments import services
+
+    return services.vagrant_create(
+        user=user,
+        data={
+            "source": "outreach",
+            "found_on": dt.date(2026, 11, 1),
+            "found_place": "岐江桥",
+            "community": community("花苑社区"),
+        },
+    )
+
+
+def test_vagrant_edit_with_a_stale_version_shows_the_other_change(huayuan, dongqu, login):
+    record = _vagrant(huayuan)
+    data = {
+        "source": "outreach",
+        "found_on": "2026-11-01",
+        "found_place": "岐江桥",
+        "community": community("花苑社区").pk,
+        "tracing_status": "not_started",
+        "outcome": "in_station",
+        "version": record.version,
+    }
+    assert (
+        login(dongqu).post(f"/vagrants/{record.pk}/edit/", {**data, "tracing_note": "已联系老家"}).status_code
+        == 302
+    )
+    response = login(huayuan).post(f"/vagrants/{record.pk}/edit/", {**data, "found_place": "另一处"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "此记录已被他人修改" in page and "已联系老家" in page
+    record.refresh_from_db()
+    assert record.found_place == "岐江桥" and record.tracing_note == "已联系老家"
+
+
+def test_alert_verified_twice_with_the_same_version_is_409(huayuan, login):
+    from assessments import services
+    from assessments.models import Alert
+
+    alert = services.alert_create(person=make_person(age=50), kind="disaster", user=huayuan, rescreen=False)
+    api = login(huayuan)
+    body = {"method": "visit", "confirmed": False, "note": "不属实", "version": alert.version}
+    first = api.post(f"/api/alerts/{alert.pk}/verify/", body, content_type="application/json")
+    assert first.status_code == 200 and first.json()["version"] == 2
+    second = api.post(
+        f"/api/alerts/{alert.pk}/verify/", {**body, "note": "再次"}, content_type="application/json"
+    )
+    assert second.status_code in (400, 409)
+    assert Alert.objects.get(pk=alert.pk).verify_note == "不属实"
+    assert api.get(f"/api/alerts/{alert.pk}/")["ETag"] == '"2"'
