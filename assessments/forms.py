@@ -21,6 +21,8 @@ class UserFormMixin:
 class OverrideForm(UserFormMixin, forms.Form):
     verdict = forms.ChoiceField(label=_("人工认定"), choices=c.Verdict.choices, widget=forms.RadioSelect)
     reason = forms.CharField(label=_("理由"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
+    # The verdict the worker saw when the page opened (core.concurrency's idea for a create).
+    seen_override = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
 
 class TaskCompleteForm(UserFormMixin, forms.Form):

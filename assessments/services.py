@@ -42,12 +42,50 @@ def _current_signature(person: Person) -> int:
     return state.signature
 
 
+def current_override_id(*, person_id: int, group: str) -> int:
+    """The review state a worker saw (0: no verdict yet); the review form sends it back."""
+    return (
+        Override.objects.filter(person_id=person_id, group=group, active=True)
+        .values_list("pk", flat=True)
+        .first()
+        or 0
+    )
+
+
+def _check_not_reviewed_meanwhile(person: Person, group: str, seen_override: int | None) -> None:
+    current = (
+        Override.objects.filter(person=person, group=group, active=True).select_related("created_by").first()
+    )
+    if seen_override is None or (current.pk if current else 0) == seen_override:
+        return
+    if current is None:
+        raise ValidationError(
+            _("此记录已被他人修改：之前的人工认定已被撤销。请确认后再次提交。"), code="stale"
+        )
+    raise ValidationError(
+        _(
+            "此记录已被他人修改：%(who)s 已于 %(when)s 作出人工认定“%(verdict)s”（理由：%(reason)s）。如仍要提交您的认定，请再次保存。"
+        )
+        % {
+            "who": current.created_by.get_full_name() or current.created_by.username,
+            "when": timezone.localtime(current.created_at).strftime("%Y-%m-%d %H:%M"),
+            "verdict": current.get_verdict_display(),
+            "reason": current.reason,
+        },
+        code="stale",
+    )
+
+
 @transaction.atomic
-def override_record(*, person: Person, group: str, verdict: str, reason: str, user) -> Override:
+def override_record(
+    *, person: Person, group: str, verdict: str, reason: str, user, seen_override: int | None = None
+) -> Override:
     """Confirm or reject the rules' placement of a person in a group, with a reason.
 
     The verdict holds until the facts the group depends on change; then screening retires it
-    and creates a task asking the worker to decide again.
+    and creates a task asking the worker to decide again. Two reviews at once queue on the
+    decision's row lock; ``seen_override`` (the id of the verdict the worker saw, 0 for none)
+    refuses a review made over another worker's newer verdict.
     """
     _require_writer(user)
     reason = (reason or "").strip()
@@ -55,9 +93,12 @@ def override_record(*, person: Person, group: str, verdict: str, reason: str, us
         raise ValidationError({"reason": _("请填写理由。")})
     if group not in c.Group.values or verdict not in c.Verdict.values:
         raise ValidationError(_("无效的分类或认定。"))
-    decision = GroupDecision.objects.filter(person=person, group=group, active=True).first()
+    decision = (
+        GroupDecision.objects.select_for_update().filter(person=person, group=group, active=True).first()
+    )
     if decision is None:
         raise ValidationError(_("该人员当前不在此分类中，无法确认或否定。"))
+    _check_not_reviewed_meanwhile(person, group, seen_override)
     signature = _current_signature(person)
     now = timezone.now()
     for previous in Override.objects.filter(person=person, group=group, active=True):

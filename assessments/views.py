@@ -144,7 +144,13 @@ class DecisionDetailView(StaffOnlyMixin, ObjectDetailView):
                 person_id=decision.person_id, group=decision.group
             ).select_related("created_by"),
             stays=GroupDecision.objects.filter(person_id=decision.person_id, group=decision.group),
-            review_form=OverrideForm(),
+            review_form=OverrideForm(
+                initial={
+                    "seen_override": services.current_override_id(
+                        person_id=decision.person_id, group=decision.group
+                    )
+                }
+            ),
             **kwargs,
         )
 
@@ -164,16 +170,26 @@ class DecisionReviewView(StaffOnlyMixin, FormPageMixin, ScopedObjectMixin, Servi
 
     def get_initial(self):
         verdict = self.request.GET.get("verdict")
-        return {"verdict": verdict} if verdict in c.Verdict.values else {}
+        seen = services.current_override_id(person_id=self.decision.person_id, group=self.decision.group)
+        return {"seen_override": seen, **({"verdict": verdict} if verdict in c.Verdict.values else {})}
 
     def perform(self, form):
-        return services.override_record(
-            person=self.decision.person,
-            group=self.decision.group,
-            verdict=form.cleaned_data["verdict"],
-            reason=form.cleaned_data["reason"],
-            user=self.request.user,
-        )
+        try:
+            return services.override_record(
+                person=self.decision.person,
+                group=self.decision.group,
+                verdict=form.cleaned_data["verdict"],
+                reason=form.cleaned_data["reason"],
+                user=self.request.user,
+                seen_override=form.cleaned_data.get("seen_override"),
+            )
+        except ValidationError as error:
+            if error.code == "stale":  # saving again means "over the newer verdict"
+                form.data = form.data.copy()
+                form.data["seen_override"] = services.current_override_id(
+                    person_id=self.decision.person_id, group=self.decision.group
+                )
+            raise
 
     def get_success_url(self):
         return reverse("households:person-detail", args=[self.decision.person_id])

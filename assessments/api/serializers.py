@@ -40,6 +40,12 @@ class GroupDecisionSerializer(serializers.ModelSerializer):
 class OverrideSerializer(serializers.ModelSerializer):
     person = ScopedPrimaryKeyRelatedField(queryset=Person.objects.all())
     created_by = serializers.StringRelatedField(read_only=True)
+    seen_override = serializers.IntegerField(
+        write_only=True,
+        required=False,
+        min_value=0,
+        help_text=_("提交时看到的当前人工认定 id（无则为 0）；若他人已作出新的认定，返回 400。"),
+    )
 
     class Meta:
         model = Override
@@ -49,6 +55,7 @@ class OverrideSerializer(serializers.ModelSerializer):
             "group",
             "verdict",
             "reason",
+            "seen_override",
             "fingerprint",
             "decision",
             "active",

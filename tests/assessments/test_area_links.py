@@ -98,3 +98,31 @@ def test_alert_verified_twice_with_the_same_version_is_409(huayuan, login):
     assert second.status_code in (400, 409)
     assert Alert.objects.get(pk=alert.pk).verify_note == "不属实"
     assert api.get(f"/api/alerts/{alert.pk}/")["ETag"] == '"2"'
+
+
+def test_a_review_over_a_newer_verdict_is_refused_with_that_verdict(rescreen, huayuan, dongqu, login):
+    from assessments.models import GroupDecision, Override
+
+    person = make_person(age=82, living_arrangement="alone")
+    rescreen()
+    decision = GroupDecision.objects.get(person=person, group="elderly")
+    url = f"/groups/decisions/{decision.pk}/review/"
+    mine = login(huayuan)
+    seen = mine.get(url).context["form"]["seen_override"].value()
+    assert seen == 0
+    assert (
+        login(dongqu)
+        .post(url, {"verdict": "confirm", "reason": "入户核实独居", "seen_override": 0})
+        .status_code
+        == 302
+    )
+    response = mine.post(url, {"verdict": "reject", "reason": "子女同住", "seen_override": seen})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "此记录已被他人修改" in page and "入户核实独居" in page
+    assert Override.objects.get(person=person, active=True).reason == "入户核实独居"
+    again = response.context["form"]["seen_override"].value()
+    assert (
+        mine.post(url, {"verdict": "reject", "reason": "子女同住", "seen_override": again}).status_code == 302
+    )
+    assert Override.objects.get(person=person, active=True).reason == "子女同住"
