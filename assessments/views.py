@@ -11,6 +11,7 @@ from django.views import View
 from django.views.generic import ListView
 
 from core.models import Task
+from core.scoping import CHANGE, VIEW
 from core.views import (
     ObjectActionView,
     ObjectDetailView,
@@ -49,6 +50,8 @@ class StaffOnlyMixin:
 
     def dispatch(self, request, *args, **kwargs):
         if getattr(request.user, "is_volunteer", False):
+            if isinstance(self, WriterRequiredMixin) or getattr(self, "scope_action", VIEW) == CHANGE:
+                raise Http404  # a write URL: the same answer as for every read-only role
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 

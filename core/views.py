@@ -5,7 +5,7 @@ user's area raises 404, and a read-only role gets 404 on edit pages (it cannot s
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.views import View
@@ -98,11 +98,12 @@ class ServiceFormView(FormView):
 
 
 class WriterRequiredMixin:
-    """Create pages (no object yet): read-only roles are refused."""
+    """Create pages (no object yet): read-only roles get 404, as on every other write URL (an
+    edit page outside what one may change is a 404 through restrict(user, CHANGE))."""
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.can_write:
-            raise PermissionDenied
+            raise Http404
         return super().dispatch(request, *args, **kwargs)
 
 

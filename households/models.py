@@ -2,7 +2,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -113,7 +113,15 @@ class Household(models.Model):
     safety_grade = models.CharField(
         _("房屋安全等级"), max_length=1, choices=c.SafetyGrade.choices, blank=True
     )
-    size = models.PositiveSmallIntegerField(_("家庭人口数"), null=True, blank=True)
+    size = models.PositiveSmallIntegerField(
+        _("家庭人口数"),
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(1, _("家庭人口数至少为 1。")),
+            MaxValueValidator(99, _("家庭人口数不能超过 99。")),
+        ],
+    )
     income_per_capita = models.DecimalField(
         _("月人均收入（元）"),
         max_digits=10,

@@ -126,3 +126,34 @@ def test_a_review_over_a_newer_verdict_is_refused_with_that_verdict(rescreen, hu
         mine.post(url, {"verdict": "reject", "reason": "子女同住", "seen_override": again}).status_code == 302
     )
     assert Override.objects.get(person=person, active=True).reason == "子女同住"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("estimated_age", "300", "请填写 0 到 120 之间的年龄。"),
+        ("found_on", "2099-01-01", "发现日期不能晚于今天。"),
+        ("outcome_on", "2020-01-01", "去向日期不能早于发现日期。"),
+    ],
+)
+def test_vagrant_intake_validates_age_and_dates(huayuan, login, field, value, message):
+    data = {
+        "source": "outreach",
+        "found_on": "2026-11-01",
+        "found_place": "岐江桥",
+        "community": community("花苑社区").pk,
+        "tracing_status": "not_started",
+        "outcome": "in_station",
+        field: value,
+    }
+    client = login(huayuan)
+    response = client.post("/vagrants/new/", data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    api = client.post(
+        "/api/vagrants/",
+        {**data, field: int(value) if value.isdigit() else value},
+        content_type="application/json",
+    )
+    assert api.status_code == 400 and field in api.json()
+    assert not VagrantRecord.objects.exists()

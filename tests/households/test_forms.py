@@ -151,3 +151,9 @@ def test_second_head_is_shown_on_the_add_member_page(login, huayuan, household):
     assert response.status_code == 200
     assert "该家庭已有户主，请先修改原户主的关系。" in response.content.decode()
     assert Person.objects.count() == 1
+
+
+@pytest.mark.parametrize(("size", "ok"), [("0", False), ("1", True), ("99", True), ("300", False)])
+def test_household_size_is_a_plausible_number(huayuan, size, ok):
+    form = HouseholdForm(data={"community": community("花苑社区").pk, "size": size}, user=huayuan)
+    assert form.is_valid() == ok, form.errors

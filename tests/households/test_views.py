@@ -365,3 +365,15 @@ def test_anonymous_user_is_sent_to_login(household):
     response = Client().get(f"/households/{household.pk}/")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize(
+    "url", ["/households/new/", "/warnings/new/", "/vagrants/new/", "/households/{h}/members/new/"]
+)
+@pytest.mark.parametrize("persona", ["manager", "volunteer"])
+def test_read_only_roles_get_404_on_create_pages(request, login, household, persona, url):
+    """The same answer as on every other write URL: nothing tells them the page exists."""
+    client = login(request.getfixturevalue(persona))
+    url = url.format(h=household.pk)
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"community": household.community_id, "address": "x"}).status_code == 404
