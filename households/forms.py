@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 from django import forms
 from django.urls import reverse
 from django.utils.html import format_html
@@ -38,7 +40,39 @@ class HouseholdForm(VersionedFormMixin, ScopedFormMixin, forms.ModelForm):
         return self.cleaned_data.get("code") or None
 
 
+@dataclass
+class FormSection:
+    """A titled group of a form's fields, shaped like a form for includes/form_fields.html."""
+
+    title: str
+    fields: list
+    minor_only: bool = False
+
+    def visible_fields(self):
+        return self.fields
+
+    def hidden_fields(self):
+        return []
+
+    def non_field_errors(self):
+        return []
+
+
+# Parents and guardianship describe a child's situation (困境/留守儿童): asked for minors only.
+MINOR_FIELDS = ("father_situation", "mother_situation", "guardianship")
+ADULT_AGE = 18
+
+
 class PersonForm(VersionedFormMixin, ScopedFormMixin, forms.ModelForm):
+    SECTIONS = (
+        (_("基本信息"), ("name", "relation", "id_number", "phone")),
+        (_("健康与残疾"), ("disability_category", "disability_grade", "serious_illness", "care_level")),
+        (_("就业与就学"), ("labor_capacity", "employment", "school_stage")),
+        (_("居住与家庭"), ("living_arrangement", "special_family")),
+        (_("未成年人情况（18 岁以下填写）"), MINOR_FIELDS),
+        (_("迁户"), ("move_to",)),
+    )
+
     id_number = forms.CharField(
         label=_("身份证号码"), max_length=30, help_text=_("18位，末位可为X；15位旧号码会自动升级。")
     )
@@ -72,8 +106,24 @@ class PersonForm(VersionedFormMixin, ScopedFormMixin, forms.ModelForm):
             self.fields["move_to"].queryset = Household.objects.restrict(self.user, CHANGE).filter(
                 status=c.RecordStatus.ACTIVE
             )
+            if self.instance.age >= ADULT_AGE and not any(getattr(self.instance, f) for f in MINOR_FIELDS):
+                for name in MINOR_FIELDS:  # a 73-year-old is not asked about their parents
+                    del self.fields[name]
         else:
             del self.fields["move_to"]
+
+    @property
+    def sections(self) -> list[FormSection]:
+        """The fields in titled groups (any field not listed goes to the first group)."""
+        listed = {name for _title, names in self.SECTIONS for name in names}
+        sections = []
+        for i, (title, names) in enumerate(self.SECTIONS):
+            names = [n for n in names if n in self.fields]
+            if i == 0:
+                names += [n for n in self.fields if n not in listed and n != "version"]
+            if names:
+                sections.append(FormSection(title, [self[n] for n in names], names == list(MINOR_FIELDS)))
+        return sections
 
     def clean_name(self):
         name = " ".join(self.cleaned_data["name"].split())

@@ -1,5 +1,7 @@
 """Forms: Chinese validation messages, duplicate ID, one head, phone rules, choices scoped to the area."""
 
+import datetime as dt
+
 import pytest
 
 from households import choices as c
@@ -157,3 +159,31 @@ def test_second_head_is_shown_on_the_add_member_page(login, huayuan, household):
 def test_household_size_is_a_plausible_number(huayuan, size, ok):
     form = HouseholdForm(data={"community": community("花苑社区").pk, "size": size}, user=huayuan)
     assert form.is_valid() == ok, form.errors
+
+
+def test_person_form_is_grouped_and_asks_about_parents_only_for_minors(login, huayuan, household):
+    """A 73-year-old is not asked about their parents; a child is; a new member's page has the
+    section, shown or hidden in the browser by the age in the ID number typed."""
+    from households.services import person_create
+
+    client = login(huayuan)
+    elder = PersonFactory(household=household, name="老人", birth=dt.date(1953, 1, 1))
+    child = person_create(
+        household=household,
+        user=huayuan,
+        data={"name": "孩子", "relation": c.Relation.SON},
+        id_number=make_id_number(dt.date(2015, 1, 1)),
+    )
+    page = client.get(f"/persons/{elder.pk}/edit/").content.decode()
+    for title in ("基本信息", "健康与残疾", "就业与就学", "居住与家庭", "迁户"):
+        assert f"<legend>{title}</legend>" in page
+    assert "父亲情况" not in page and "监护情况" not in page
+    child_page = client.get(f"/persons/{child.pk}/edit/").content.decode()
+    assert "未成年人情况" in child_page and "父亲情况" in child_page and "data-minor-only" in child_page
+    new_page = client.get(f"/households/{household.pk}/members/new/").content.decode()
+    assert "data-minor-only" in new_page and "js/person_form.js" in new_page
+    # Saving the elder's form without the minors' fields keeps everything else working.
+    response = client.post(
+        f"/persons/{elder.pk}/edit/", {"name": "老人", "relation": "parent", "id_number": "", "version": 1}
+    )
+    assert response.status_code == 302
