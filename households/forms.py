@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 
 from django import forms
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -9,10 +9,19 @@ from core import idnumber
 from core.concurrency import VersionedFormMixin
 from core.scoping import CHANGE
 from core.validators import is_valid_phone, normalize_phone
+from core.widgets import SearchSelect
 
 from . import choices as c
 from .models import AssistanceStatus, Division, Household, Person
 from .services import HOUSEHOLD_FIELDS, PERSON_FIELDS, duplicate_id_error, id_number_owner
+
+
+def household_pick_label(household) -> str:
+    return f"{household} · {household.community.name} · {household.address or '—'}"
+
+
+def person_pick_label(person) -> str:
+    return f"{person.name} · {person.id_masked} · {person.household.community.name}"
 
 
 class ScopedFormMixin:
@@ -81,8 +90,11 @@ class PersonForm(VersionedFormMixin, ScopedFormMixin, forms.ModelForm):
         label=_("迁入其他家庭"),
         queryset=Household.objects.none(),
         required=False,
-        widget=forms.NumberInput(attrs={"placeholder": _("目标家庭编号")}),
-        help_text=_("填写目标家庭的编号即可迁户；留空则不变。"),
+        widget=SearchSelect(
+            search_url=reverse_lazy("households:household-pick"),
+            placeholder=_("户主姓名、拼音首字母或身份证后4-6位"),
+        ),
+        help_text=_("搜索并选择目标家庭即可迁户；不选则不变。"),
         error_messages={"invalid_choice": _("找不到该家庭，或不在您的管辖范围内。")},
     )
 
@@ -103,9 +115,12 @@ class PersonForm(VersionedFormMixin, ScopedFormMixin, forms.ModelForm):
             self.fields["phone"].help_text = _("当前：%(masked)s。留空则不变；填“-”清除。") % {
                 "masked": self.instance.phone_masked or "—"
             }
-            self.fields["move_to"].queryset = Household.objects.restrict(self.user, CHANGE).filter(
-                status=c.RecordStatus.ACTIVE
+            self.fields["move_to"].queryset = (
+                Household.objects.restrict(self.user, CHANGE)
+                .filter(status=c.RecordStatus.ACTIVE)
+                .select_related("community")
             )
+            self.fields["move_to"].label_from_instance = household_pick_label
             if self.instance.age >= ADULT_AGE and not any(getattr(self.instance, f) for f in MINOR_FIELDS):
                 for name in MINOR_FIELDS:  # a 73-year-old is not asked about their parents
                     del self.fields[name]

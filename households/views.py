@@ -24,7 +24,14 @@ from core.views import (
 from . import choices as c
 from . import services
 from .filtersets import DivisionFilterSet, HouseholdFilterSet, PersonFilterSet
-from .forms import AssistanceStatusForm, HouseholdForm, PersonForm, StatusEndForm
+from .forms import (
+    AssistanceStatusForm,
+    HouseholdForm,
+    PersonForm,
+    StatusEndForm,
+    household_pick_label,
+    person_pick_label,
+)
 from .models import AssistanceStatus, Division, Household, Person
 
 
@@ -371,6 +378,42 @@ class StatusEndView(ScopedObjectMixin, ServiceFormView):
 
     def get_success_url(self):
         return reverse("households:person-detail", args=[self.status.person_id])
+
+
+class HouseholdPickView(ObjectListView):
+    """Options for the household picker (move a person): the search, scoped like every list."""
+
+    model = Household
+    filterset_class = HouseholdFilterSet
+    template_name = "households/pick_options.html"
+    paginate_by = 20
+
+    def base_queryset(self):
+        return _household_list_queryset().filter(status=c.RecordStatus.ACTIVE)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        for household in context["object_list"]:
+            household.pick_label = household_pick_label(household)
+        return context
+
+
+class PersonPickView(ObjectListView):
+    """Options for the person picker (an alert's person): the search, scoped like every list."""
+
+    model = Person
+    filterset_class = PersonFilterSet
+    template_name = "households/pick_options.html"
+    paginate_by = 20
+
+    def base_queryset(self):
+        return Person.objects.select_related("household__community").exclude(status=c.PersonStatus.ARCHIVED)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        for person in context["object_list"]:
+            person.pick_label = person_pick_label(person)
+        return context
 
 
 class DivisionListView(ObjectListView):

@@ -187,3 +187,35 @@ def test_person_form_is_grouped_and_asks_about_parents_only_for_minors(login, hu
         f"/persons/{elder.pk}/edit/", {"name": "老人", "relation": "parent", "id_number": "", "version": 1}
     )
     assert response.status_code == 302
+
+
+def test_household_picker_searches_only_the_users_area(login, huayuan, household):
+    west = HouseholdFactory(community=community("烟洲社区"))
+    PersonFactory(household=west, name="李西区")
+    client = login(huayuan)
+    options = client.get("/households/pick/", {"q": "李"}).content.decode()
+    assert f'value="{household.pk}"' in options and "李小明户" in options
+    assert f'value="{west.pk}"' not in options and "李西区" not in options
+    # The edit page offers a search box, not a list of every household in the area.
+    page = client.get(f"/persons/{household.head.pk}/edit/").content.decode()
+    assert 'hx-get="/households/pick/"' in page
+    select = page.split('name="move_to"')[1].split("</select>")[0]
+    assert select.count("<option") == 1
+    assert 'type="number"' not in page.split('name="move_to"')[0][-300:]
+
+
+def test_person_picker_and_alert_created_with_it(login, huayuan, household):
+    west = PersonFactory(household=HouseholdFactory(community=community("烟洲社区")), name="李西区")
+    client = login(huayuan)
+    options = client.get("/persons/pick/", {"q": "李"}).content.decode()
+    assert "李小明" in options and household.head.id_masked in options and "李西区" not in options
+    assert 'hx-get="/persons/pick/"' in client.get("/warnings/new/").content.decode()
+    refused = client.post("/warnings/new/", {"person": west.pk, "kind": "disaster"})
+    assert refused.status_code == 200 and "不在您的管辖范围内" in refused.content.decode()
+    response = client.post("/warnings/new/", {"person": household.head.pk, "kind": "disaster"})
+    assert response.status_code == 302
+    from assessments.models import Alert
+
+    assert Alert.objects.get().person == household.head
+    empty = client.post("/warnings/new/", {"kind": "disaster"})
+    assert "请选择人员，或填写身份证号码。" in empty.content.decode()
