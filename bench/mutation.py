@@ -38,7 +38,7 @@ class Mutant:
     tests: tuple[str, ...]
 
 
-SCOPING_TESTS = ("tests/core/test_scoping_matrix.py",)
+SCOPING_TESTS = ("tests/core/test_scoping_unit.py", "tests/core/test_scoping_matrix.py")
 ID_TESTS = ("tests/core/test_idnumber.py", "tests/households/test_forms.py")
 RULE_TESTS = ("tests/assessments/test_rules.py",)
 IMPORT_TESTS = ("tests/imports/test_snapshot.py", "tests/imports/test_exit_flag.py")
