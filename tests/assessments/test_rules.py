@@ -332,6 +332,7 @@ def test_age_cutoffs_match_person_age_including_29_february():
     assert cutoff == dt.date(2024, 2, 28)
     assert rules.years_before(dt.date(2028, 2, 29), 4) == dt.date(2024, 2, 29)
     assert rules.years_before(dt.date(2029, 2, 28), 1) == dt.date(2028, 2, 28)
+    assert rules.years_before(dt.date(2024, 2, 29), 1) == dt.date(2023, 2, 28)  # 29 Feb counts as 28 Feb
     leapling = dt.date(2024, 2, 29)
     assert rules.age_on(leapling, on) == 0
     assert not leapling <= cutoff

@@ -31,3 +31,15 @@ def test_a_deceased_or_archived_person_absent_from_the_next_roster_is_not_exited
     # Her statuses from this source still end with the snapshot.
     assert AssistanceStatus.objects.get(person=wife_row, kind="dibao").end_date == dt.date(2024, 6, 30)
     assert Person.objects.get(name="陈大文").status == c.PersonStatus.ACTIVE
+
+
+def test_a_changed_approval_date_updates_the_status(tmp_path):
+    """The diff step compares a status's start date too: a corrected 认定日期 is an update."""
+    row = person(
+        姓名="陈大文", 公民身份号码=make_id(), 户编号="440001", 救助类型="低保", 认定日期="2024-03-01"
+    )
+    run(write_csv(tmp_path / "a.csv", [row]))
+    batch, summary = run(write_csv(tmp_path / "b.csv", [{**row, "认定日期": "2024-02-01"}]))
+    assert (summary.updated, summary.unchanged) == (1, 0)
+    status = AssistanceStatus.objects.get(kind="dibao", end_date__isnull=True)
+    assert status.start_date == dt.date(2024, 2, 1)
