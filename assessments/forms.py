@@ -1,9 +1,13 @@
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core import idnumber
+from core.concurrency import VersionedFormMixin
 from core.scoping import CHANGE
+from core.widgets import SearchSelect
 from households import choices as hc
+from households.forms import person_pick_label
 from households.models import Division, Person
 
 from . import choices as c
@@ -20,6 +24,8 @@ class UserFormMixin:
 class OverrideForm(UserFormMixin, forms.Form):
     verdict = forms.ChoiceField(label=_("人工认定"), choices=c.Verdict.choices, widget=forms.RadioSelect)
     reason = forms.CharField(label=_("理由"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
+    # The verdict the worker saw when the page opened (core.concurrency's idea for a create).
+    seen_override = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
 
 class TaskCompleteForm(UserFormMixin, forms.Form):
@@ -69,7 +75,19 @@ class BaselineConfirmForm(forms.Form):
 
 
 class AlertForm(UserFormMixin, forms.Form):
-    id_number = forms.CharField(label=_("身份证号码"), max_length=30)
+    person = forms.ModelChoiceField(
+        label=_("人员"),
+        queryset=Person.objects.none(),
+        required=False,
+        widget=SearchSelect(
+            search_url=reverse_lazy("households:person-pick"),
+            placeholder=_("姓名、拼音首字母或身份证后4-6位"),
+        ),
+        error_messages={"invalid_choice": _("找不到该人员，或不在您的管辖范围内。")},
+    )
+    id_number = forms.CharField(
+        label=_("或填写身份证号码"), max_length=30, required=False, help_text=_("未在上方选择人员时填写")
+    )
     kind = forms.ChoiceField(label=_("预警类型"), choices=c.AlertKind.choices)
     department = forms.CharField(label=_("推送部门"), max_length=64, required=False)
     occurred_on = forms.DateField(
@@ -82,7 +100,24 @@ class AlertForm(UserFormMixin, forms.Form):
         label=_("预警内容"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = Person.objects.restrict(self.user, CHANGE).select_related(
+            "household__community"
+        )
+        self.fields["person"].label_from_instance = person_pick_label
+
+    def clean(self):
+        data = super().clean()
+        if data.get("person") is not None:
+            self.person = data["person"]
+        elif not data.get("id_number") and not self.errors:
+            self.add_error("person", _("请选择人员，或填写身份证号码。"))
+        return data
+
     def clean_id_number(self):
+        if not self.cleaned_data.get("id_number"):
+            return ""
         try:
             parsed = idnumber.parse(self.cleaned_data["id_number"])
         except idnumber.IdNumberError as error:
@@ -99,7 +134,7 @@ class AlertForm(UserFormMixin, forms.Form):
         return parsed.value
 
 
-class AlertVerifyForm(UserFormMixin, forms.Form):
+class AlertVerifyForm(VersionedFormMixin, UserFormMixin, forms.Form):
     method = forms.ChoiceField(label=_("核实方式"), choices=c.VerifyMethod.choices)
     confirmed = forms.TypedChoiceField(
         label=_("核实结果"),
@@ -117,7 +152,7 @@ ADMIT_KINDS = [
 ]
 
 
-class AlertHandleForm(UserFormMixin, forms.Form):
+class AlertHandleForm(VersionedFormMixin, UserFormMixin, forms.Form):
     outcome = forms.ChoiceField(label=_("处置结果"), choices=c.AlertOutcome.choices)
     assistance_kind = forms.ChoiceField(
         label=_("纳入的救助类型"),
@@ -146,7 +181,7 @@ class AlertImportForm(UserFormMixin, forms.Form):
         return upload
 
 
-class VagrantForm(UserFormMixin, forms.ModelForm):
+class VagrantForm(VersionedFormMixin, UserFormMixin, forms.ModelForm):
     id_number = forms.CharField(
         label=_("身份证号码"), max_length=30, required=False, help_text=_("已知时填写，系统会关联在册人员")
     )

@@ -2,13 +2,14 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.concurrency import version_field
 from core.scoping import VIEW, area_q, scoped_queryset
 
 from . import choices as c
@@ -254,6 +255,7 @@ class Alert(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    version = version_field()
 
     objects = scoped_queryset("person__household__").as_manager()
     history = HistoricalRecords()
@@ -301,7 +303,12 @@ class VagrantRecord(models.Model):
     sex = models.CharField(
         _("性别"), max_length=8, choices=[("male", _("男")), ("female", _("女"))], blank=True
     )
-    estimated_age = models.PositiveSmallIntegerField(_("年龄（估计）"), null=True, blank=True)
+    estimated_age = models.PositiveSmallIntegerField(
+        _("年龄（估计）"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(120, _("请填写 0 到 120 之间的年龄。"))],
+    )
     id_masked = models.CharField(_("身份证号码"), max_length=18, blank=True, editable=False)
     id_hash = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
     person = models.ForeignKey(
@@ -360,6 +367,7 @@ class VagrantRecord(models.Model):
     )
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    version = version_field()
 
     objects = VagrantRecordQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["updated_at"])
@@ -384,6 +392,11 @@ class VagrantRecord(models.Model):
     def clean(self):
         if self.community_id and self.community.level != "community":
             raise ValidationError({"community": _("请选择一个村（社区）。")})
+        today = timezone.localdate()
+        if self.found_on and self.found_on > today:
+            raise ValidationError({"found_on": _("发现日期不能晚于今天。")})
+        if self.found_on and self.outcome_on and self.outcome_on < self.found_on:
+            raise ValidationError({"outcome_on": _("去向日期不能早于发现日期。")})
         closing = self.outcome in (c.VagrantOutcome.RETURNED, c.VagrantOutcome.PLACED)
         if closing and not self.destination:
             raise ValidationError({"destination": _("返乡或安置须填写去向。")})

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import idnumber
+from core.concurrency import claim_version
 from core.models import Task
 from core.scoping import CHANGE
 from households import choices as hc
@@ -42,12 +43,50 @@ def _current_signature(person: Person) -> int:
     return state.signature
 
 
+def current_override_id(*, person_id: int, group: str) -> int:
+    """The review state a worker saw (0: no verdict yet); the review form sends it back."""
+    return (
+        Override.objects.filter(person_id=person_id, group=group, active=True)
+        .values_list("pk", flat=True)
+        .first()
+        or 0
+    )
+
+
+def _check_not_reviewed_meanwhile(person: Person, group: str, seen_override: int | None) -> None:
+    current = (
+        Override.objects.filter(person=person, group=group, active=True).select_related("created_by").first()
+    )
+    if seen_override is None or (current.pk if current else 0) == seen_override:
+        return
+    if current is None:
+        raise ValidationError(
+            _("此记录已被他人修改：之前的人工认定已被撤销。请确认后再次提交。"), code="stale"
+        )
+    raise ValidationError(
+        _(
+            "此记录已被他人修改：%(who)s 已于 %(when)s 作出人工认定“%(verdict)s”（理由：%(reason)s）。如仍要提交您的认定，请再次保存。"
+        )
+        % {
+            "who": current.created_by.get_full_name() or current.created_by.username,
+            "when": timezone.localtime(current.created_at).strftime("%Y-%m-%d %H:%M"),
+            "verdict": current.get_verdict_display(),
+            "reason": current.reason,
+        },
+        code="stale",
+    )
+
+
 @transaction.atomic
-def override_record(*, person: Person, group: str, verdict: str, reason: str, user) -> Override:
+def override_record(
+    *, person: Person, group: str, verdict: str, reason: str, user, seen_override: int | None = None
+) -> Override:
     """Confirm or reject the rules' placement of a person in a group, with a reason.
 
     The verdict holds until the facts the group depends on change; then screening retires it
-    and creates a task asking the worker to decide again.
+    and creates a task asking the worker to decide again. Two reviews at once queue on the
+    decision's row lock; ``seen_override`` (the id of the verdict the worker saw, 0 for none)
+    refuses a review made over another worker's newer verdict.
     """
     _require_writer(user)
     reason = (reason or "").strip()
@@ -55,9 +94,12 @@ def override_record(*, person: Person, group: str, verdict: str, reason: str, us
         raise ValidationError({"reason": _("请填写理由。")})
     if group not in c.Group.values or verdict not in c.Verdict.values:
         raise ValidationError(_("无效的分类或认定。"))
-    decision = GroupDecision.objects.filter(person=person, group=group, active=True).first()
+    decision = (
+        GroupDecision.objects.select_for_update().filter(person=person, group=group, active=True).first()
+    )
     if decision is None:
         raise ValidationError(_("该人员当前不在此分类中，无法确认或否定。"))
+    _check_not_reviewed_meanwhile(person, group, seen_override)
     signature = _current_signature(person)
     now = timezone.now()
     for previous in Override.objects.filter(person=person, group=group, active=True):
@@ -288,7 +330,9 @@ def _close_verify_task(alert: Alert, user, note: str) -> None:
 
 
 @transaction.atomic
-def alert_verify(*, alert: Alert, user, method: str, confirmed: bool, note: str) -> Alert:
+def alert_verify(
+    *, alert: Alert, user, method: str, confirmed: bool, note: str, version: int | None = None
+) -> Alert:
     """Record the visit or phone check. A confirmed death ends the person's records."""
     _require_writer(user)
     if alert.status != c.AlertStatus.PENDING:
@@ -298,6 +342,7 @@ def alert_verify(*, alert: Alert, user, method: str, confirmed: bool, note: str)
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": _("请填写核实情况。")})
+    claim_version(alert, expected=version)  # two workers verifying at once: the second is told
     alert.verify_method = method
     alert.confirmed = confirmed
     alert.verify_note = note
@@ -327,6 +372,7 @@ def alert_handle(
     outcome: str,
     note: str,
     assistance_kind: str = "",
+    version: int | None = None,
 ) -> Alert:
     """Handle a verified alert: admit to a status, temporary assistance, refer, or close."""
     _require_writer(user)
@@ -337,10 +383,14 @@ def alert_handle(
         raise ValidationError({"outcome": _("请选择处置结果。")})
     if outcome in (c.AlertOutcome.REFERRED, c.AlertOutcome.CLOSED) and not note:
         raise ValidationError({"note": _("转介或关闭须填写说明。")})
+    admitting = outcome == c.AlertOutcome.ADMITTED
+    if admitting and (
+        assistance_kind not in hc.AssistanceKind.values or assistance_kind == hc.AssistanceKind.TEMPORARY
+    ):
+        raise ValidationError({"assistance_kind": _("请选择纳入的救助类型。")})
+    claim_version(alert, expected=version)  # before the statuses it adds: one handling only
     today = timezone.localdate()
-    if outcome == c.AlertOutcome.ADMITTED:
-        if assistance_kind not in hc.AssistanceKind.values or assistance_kind == hc.AssistanceKind.TEMPORARY:
-            raise ValidationError({"assistance_kind": _("请选择纳入的救助类型。")})
+    if admitting:
         household_services.status_add(
             person=alert.person,
             user=user,
@@ -407,8 +457,13 @@ VAGRANT_FIELDS = [
 _CLOSING = {c.VagrantOutcome.RETURNED, c.VagrantOutcome.PLACED, c.VagrantOutcome.LEFT}
 
 
-def _apply_vagrant(record: VagrantRecord, data: dict, id_number: str | None) -> set[int]:
-    """Apply form data; return the roster persons whose vagrant group may have changed."""
+def _apply_vagrant(record: VagrantRecord, data: dict, id_number: str | None, user) -> set[int]:
+    """Apply form data; return the roster persons whose vagrant group may have changed.
+
+    The ID number links the record to a roster person only inside the user's area (the same
+    restrict() as every write): a community worker must not place a person of another town in
+    the vagrant group. Outside it the record keeps the hash unlinked, for a town or city user.
+    """
     touched = {record.person_id} if record.person_id else set()
     for name in VAGRANT_FIELDS:
         if name in data:
@@ -421,7 +476,7 @@ def _apply_vagrant(record: VagrantRecord, data: dict, id_number: str | None) -> 
         record.id_hash = idnumber.id_hash(parsed.value)
         record.id_masked = parsed.masked
         record.sex = record.sex or parsed.sex
-        person = Person.objects.filter(id_hash=record.id_hash).first()
+        person = Person.objects.restrict(user, CHANGE).filter(id_hash=record.id_hash).first()
         record.person = person
         if person is not None:
             touched.add(person.pk)
@@ -433,7 +488,7 @@ def _apply_vagrant(record: VagrantRecord, data: dict, id_number: str | None) -> 
 def vagrant_create(*, user, data: dict, id_number: str | None = None) -> VagrantRecord:
     _require_writer(user)
     record = VagrantRecord(created_by=user)
-    touched = _apply_vagrant(record, data, id_number)
+    touched = _apply_vagrant(record, data, id_number, user)
     record.full_clean(exclude=["town", "id_hash"])
     record.save()
     if touched:
@@ -442,10 +497,13 @@ def vagrant_create(*, user, data: dict, id_number: str | None = None) -> Vagrant
 
 
 @transaction.atomic
-def vagrant_update(*, record: VagrantRecord, user, data: dict, id_number: str | None = None) -> VagrantRecord:
+def vagrant_update(
+    *, record: VagrantRecord, user, data: dict, id_number: str | None = None, version: int | None = None
+) -> VagrantRecord:
     _require_writer(user)
-    touched = _apply_vagrant(record, data, id_number)
+    touched = _apply_vagrant(record, data, id_number, user)
     record.full_clean(exclude=["town", "id_hash"])
+    claim_version(record, expected=version)
     record.save()
     if record.person_id:
         touched.add(record.person_id)

@@ -12,6 +12,7 @@ from django.views.generic import ListView, TemplateView
 
 from accounts.choices import Role
 from core.models import Task
+from core.scoping import CHANGE, VIEW
 from core.views import (
     ObjectActionView,
     ObjectDetailView,
@@ -52,6 +53,8 @@ class StaffOnlyMixin:
 
     def dispatch(self, request, *args, **kwargs):
         if getattr(request.user, "is_volunteer", False):
+            if isinstance(self, WriterRequiredMixin) or getattr(self, "scope_action", VIEW) == CHANGE:
+                raise Http404  # a write URL: the same answer as for every read-only role
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
@@ -149,7 +152,13 @@ class DecisionDetailView(StaffOnlyMixin, ObjectDetailView):
                 person_id=decision.person_id, group=decision.group
             ).select_related("created_by"),
             stays=GroupDecision.objects.filter(person_id=decision.person_id, group=decision.group),
-            review_form=OverrideForm(),
+            review_form=OverrideForm(
+                initial={
+                    "seen_override": services.current_override_id(
+                        person_id=decision.person_id, group=decision.group
+                    )
+                }
+            ),
             **kwargs,
         )
 
@@ -169,16 +178,26 @@ class DecisionReviewView(StaffOnlyMixin, FormPageMixin, ScopedObjectMixin, Servi
 
     def get_initial(self):
         verdict = self.request.GET.get("verdict")
-        return {"verdict": verdict} if verdict in c.Verdict.values else {}
+        seen = services.current_override_id(person_id=self.decision.person_id, group=self.decision.group)
+        return {"seen_override": seen, **({"verdict": verdict} if verdict in c.Verdict.values else {})}
 
     def perform(self, form):
-        return services.override_record(
-            person=self.decision.person,
-            group=self.decision.group,
-            verdict=form.cleaned_data["verdict"],
-            reason=form.cleaned_data["reason"],
-            user=self.request.user,
-        )
+        try:
+            return services.override_record(
+                person=self.decision.person,
+                group=self.decision.group,
+                verdict=form.cleaned_data["verdict"],
+                reason=form.cleaned_data["reason"],
+                user=self.request.user,
+                seen_override=form.cleaned_data.get("seen_override"),
+            )
+        except ValidationError as error:
+            if error.code == "stale":  # saving again means "over the newer verdict"
+                form.data = form.data.copy()
+                form.data["seen_override"] = services.current_override_id(
+                    person_id=self.decision.person_id, group=self.decision.group
+                )
+            raise
 
     def get_success_url(self):
         return reverse("households:person-detail", args=[self.decision.person_id])
@@ -459,6 +478,9 @@ class _AlertStepView(StaffOnlyMixin, FormPageMixin, ScopedObjectMixin, ServiceFo
     def get_context_data(self, **kwargs):
         return super().get_context_data(subject=self.alert, **kwargs)
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "record": self.alert}
+
     def get_success_url(self):
         return reverse("assessments:alert-detail", args=[self.alert.pk])
 
@@ -476,6 +498,7 @@ class AlertVerifyView(_AlertStepView):
             method=data["method"],
             confirmed=data["confirmed"],
             note=data["note"],
+            version=form.expected_version,
         )
 
 
@@ -492,6 +515,7 @@ class AlertHandleView(_AlertStepView):
             outcome=data["outcome"],
             note=data.get("note") or "",
             assistance_kind=data.get("assistance_kind") or "",
+            version=form.expected_version,
         )
 
 
@@ -582,7 +606,11 @@ class VagrantUpdateView(StaffOnlyMixin, FormPageMixin, ScopedObjectMixin, Servic
     def perform(self, form):
         data = form.cleaned_data
         return services.vagrant_update(
-            record=self.record, user=self.request.user, data=data, id_number=data.get("id_number")
+            record=self.record,
+            user=self.request.user,
+            data=data,
+            id_number=data.get("id_number"),
+            version=form.expected_version,
         )
 
     def get_success_url(self):

@@ -85,7 +85,7 @@ def history_entries(
                 if name in privacy.ID_REBUILDING_FIELDS and not privacy.may_see_birth_date(user):
                     label = _("年龄")
                 changes.append((label, _display(model, name, old, user), _display(model, name, new, user)))
-        author = row.history_user
+        author = row.history_user  # not `user`: that is the reader, whose area scopes the names above
         entries.append(
             HistoryEntry(
                 when=row.history_date,

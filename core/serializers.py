@@ -1,6 +1,7 @@
 from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from . import privacy
@@ -68,3 +69,22 @@ class PrivacyFieldsMixin:
             for name in privacy.ID_REBUILDING_FIELDS:
                 fields.pop(name, None)
         return fields
+
+
+class VersionedSerializerMixin(serializers.Serializer):
+    """A ``version`` field: read it with the record, send it back with a change (core.concurrency).
+
+    A stale version is refused with 409 (412 when it came as ``If-Match``); leaving it out
+    writes over whatever version is current, as before.
+    """
+
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text=_("记录的版本号。修改时一并提交（或使用 If-Match 请求头）：若他人已修改，返回 409/412。"),
+    )
+
+    def expected_version(self, validated_data: dict) -> int | None:
+        body = validated_data.pop("version", None)
+        header = self.context.get("if_match_version")
+        return header if header is not None else body

@@ -5,13 +5,14 @@ user's area raises 404, and a read-only role gets 404 on edit pages (it cannot s
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.views import View
 from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 
+from .concurrency import EditConflict
 from .export import ExportMixin
 from .filters import tidy_filter_form
 from .scoping import CHANGE, VIEW
@@ -99,6 +100,9 @@ class ServiceFormView(FormView):
     def form_valid(self, form):
         try:
             self.result = self.perform(form)
+        except EditConflict as conflict:
+            form.show_conflict(conflict, user=self.request.user)
+            return self.form_invalid(form)
         except ValidationError as error:
             if hasattr(error, "error_dict"):
                 for field, errors in error.message_dict.items():
@@ -115,11 +119,12 @@ class ServiceFormView(FormView):
 
 
 class WriterRequiredMixin:
-    """Create pages (no object yet): read-only roles are refused."""
+    """Create pages (no object yet): read-only roles get 404, as on every other write URL (an
+    edit page outside what one may change is a 404 through restrict(user, CHANGE))."""
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.can_write:
-            raise PermissionDenied
+            raise Http404
         return super().dispatch(request, *args, **kwargs)
 
 

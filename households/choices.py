@@ -24,6 +24,10 @@ class PersonStatus(models.TextChoices):
     ARCHIVED = "archived", _("已归档")
 
 
+# Persons who no longer count as members (a household may have a new head beside them).
+INACTIVE_PERSON_STATUSES = ("archived", "deceased")
+
+
 class Housing(models.TextChoices):
     OWNED = "owned", _("自有住房")
     RENTED = "rented", _("租住")

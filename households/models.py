@@ -2,13 +2,14 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core import idnumber
+from core.concurrency import version_field
 from core.scoping import VIEW, scoped_queryset
 
 from . import choices as c
@@ -112,7 +113,15 @@ class Household(models.Model):
     safety_grade = models.CharField(
         _("房屋安全等级"), max_length=1, choices=c.SafetyGrade.choices, blank=True
     )
-    size = models.PositiveSmallIntegerField(_("家庭人口数"), null=True, blank=True)
+    size = models.PositiveSmallIntegerField(
+        _("家庭人口数"),
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(1, _("家庭人口数至少为 1。")),
+            MaxValueValidator(99, _("家庭人口数不能超过 99。")),
+        ],
+    )
     income_per_capita = models.DecimalField(
         _("月人均收入（元）"),
         max_digits=10,
@@ -128,6 +137,7 @@ class Household(models.Model):
     note = models.TextField(_("备注"), blank=True, validators=[MaxLengthValidator(2000)])
     created_at = models.DateTimeField(_("建档时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    version = version_field()
 
     objects = scoped_queryset("").as_manager()
     history = HistoricalRecords(excluded_fields=["updated_at"])
@@ -233,6 +243,7 @@ class Person(models.Model):
     needs_review = models.BooleanField(_("待核查"), default=False)
     created_at = models.DateTimeField(_("建档时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    version = version_field()
 
     objects = PersonQuerySet.as_manager()
     # History is read per person (by id) and per household, never looked up by ID hash or tail:
@@ -252,7 +263,16 @@ class Person(models.Model):
                 condition=Q(disability_grade__isnull=True)
                 | Q(disability_grade__gte=1, disability_grade__lte=4),
                 name="person_disability_grade_1_4",
-            )
+            ),
+            # One current head per household, enforced by the database: two concurrent requests
+            # both passing the service's check must not both succeed (archived and deceased
+            # heads do not count, as in services._check_single_head).
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=Q(relation=c.Relation.HEAD) & ~Q(status__in=c.INACTIVE_PERSON_STATUSES),
+                name="one_head_per_household",
+                violation_error_message=_("该家庭已有户主，请先修改原户主的关系。"),
+            ),
         ]
 
     def __str__(self):

@@ -3,10 +3,12 @@
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
-from core import idnumber, privacy
+from core import privacy
+from core.concurrency import claim_version
 from core.models import RevealLog, Task
 
 from . import choices as c
@@ -51,10 +53,12 @@ def household_create(*, user, data: dict) -> Household:
 
 
 @transaction.atomic
-def household_update(*, household: Household, user, data: dict) -> Household:
+def household_update(*, household: Household, user, data: dict, version: int | None = None) -> Household:
+    """``version``: the one the editor opened (core.concurrency); a later change is an EditConflict."""
     _require_writer(user)
     _apply(household, data, HOUSEHOLD_FIELDS)
     household.full_clean()
+    claim_version(household, expected=version)
     household.save()
     households_changed([household.pk])
     return household
@@ -64,18 +68,39 @@ def household_update(*, household: Household, user, data: dict) -> Household:
 def household_set_archived(*, household: Household, user, archived: bool) -> Household:
     """Archive (or restore) a household. Nothing is deleted; history keeps who and when."""
     _require_writer(user)
+    claim_version(household)
     household.status = c.RecordStatus.ARCHIVED if archived else c.RecordStatus.ACTIVE
-    household.save(update_fields=["status", "updated_at"])
+    household.save(update_fields=["status", "updated_at", "version"])
     households_changed([household.pk])
     return household
 
 
-def id_number_taken(raw: str, *, exclude_pk: int | None = None) -> bool:
-    parsed = idnumber.parse(raw)
-    qs = Person.objects.filter(id_hash=idnumber.id_hash(parsed.value))
+def id_number_owner(id_hash: str, *, user, exclude_pk: int | None = None) -> Person | None:
+    """The registered person holding this ID number if the user may see them, else None."""
+    qs = Person.objects.restrict(user).filter(id_hash=id_hash)
+    return qs.exclude(pk=exclude_pk).first() if exclude_pk else qs.first()
+
+
+def duplicate_id_error(id_hash: str, *, user, exclude_pk: int | None = None) -> ValidationError | None:
+    """The error for an ID number that is already registered, or None if it is free.
+
+    Inside the user's area it says so (the form links to the record); outside it says only that
+    the number cannot be used here, so a community worker cannot probe who is registered
+    anywhere in the city.
+    """
+    taken = Person.objects.filter(id_hash=id_hash)
     if exclude_pk:
-        qs = qs.exclude(pk=exclude_pk)
-    return qs.exists()
+        taken = taken.exclude(pk=exclude_pk)
+    if not taken.exists():
+        return None
+    if user is None or id_number_owner(id_hash, user=user, exclude_pk=exclude_pk) is not None:
+        return ValidationError({"id_number": _("该身份证号码已登记。")}, code="duplicate")
+    return ValidationError({"id_number": OUTSIDE_AREA_ID_MESSAGE}, code="duplicate")
+
+
+OUTSIDE_AREA_ID_MESSAGE = _lazy(
+    "该身份证号码不能在此登记。如需办理（例如迁入本辖区），请联系镇街或市级工作人员。"
+)
 
 
 def _check_household_open(household: Household) -> None:
@@ -89,11 +114,35 @@ def _check_single_head(person: Person) -> None:
     other_head = (
         Person.objects.filter(household_id=person.household_id, relation=c.Relation.HEAD)
         .exclude(pk=person.pk)
-        .exclude(status__in=[c.PersonStatus.ARCHIVED, c.PersonStatus.DECEASED])
+        .exclude(status__in=c.INACTIVE_PERSON_STATUSES)
         .exists()
     )
     if other_head:
         raise ValidationError({"relation": _("该家庭已有户主，请先修改原户主的关系。")})
+
+
+# id_hash and the one-head constraint (on household) are checked above with their own messages,
+# and by the database at save; the household comes from a scoped lookup, not from input.
+PERSON_CLEAN_EXCLUDE = ["id_hash", "household"]
+
+
+def _save_unique(person: Person, *, user, **save_kwargs) -> None:
+    """Save; a uniqueness race lost to a concurrent request is the same 400 as the sequential case.
+
+    The checks above run before the write, so two requests can both pass them; the database's
+    unique ID hash and one-head-per-household constraints then refuse the second writer.
+    """
+    try:
+        with transaction.atomic():
+            person.save(**save_kwargs)
+    except IntegrityError:
+        # Which constraint: asked again (now that the other writer has committed), not parsed
+        # from the database's message, which differs between PostgreSQL and SQLite.
+        error = duplicate_id_error(person.id_hash, user=user, exclude_pk=person.pk)
+        if error is not None:
+            raise error from None
+        _check_single_head(person)
+        raise
 
 
 @transaction.atomic
@@ -104,11 +153,12 @@ def person_create(*, household: Household, user, data: dict, id_number: str, pho
     _apply(person, data, PERSON_FIELDS)
     person.set_id_number(id_number)
     person.set_phone(phone)
-    if Person.objects.filter(id_hash=person.id_hash).exists():
-        raise ValidationError({"id_number": _("该身份证号码已登记。")})
+    error = duplicate_id_error(person.id_hash, user=user)
+    if error is not None:
+        raise error
     _check_single_head(person)
-    person.full_clean(exclude=["id_hash"])
-    person.save()
+    person.full_clean(exclude=PERSON_CLEAN_EXCLUDE)
+    _save_unique(person, user=user)
     households_changed([household.pk])
     return person
 
@@ -122,15 +172,20 @@ def person_update(
     id_number: str | None = None,
     phone: str | None = None,
     household: Household | None = None,
+    version: int | None = None,
 ) -> Person:
-    """Edit a person; a new household moves them (the move is kept in history)."""
+    """Edit a person; a new household moves them (the move is kept in history).
+
+    ``version``: the one the editor opened (core.concurrency); a later change is an EditConflict.
+    """
     _require_writer(user)
     touched = {person.household_id}
     _apply(person, data, PERSON_FIELDS)
     if id_number:
         person.set_id_number(id_number)
-        if Person.objects.filter(id_hash=person.id_hash).exclude(pk=person.pk).exists():
-            raise ValidationError({"id_number": _("该身份证号码已登记。")})
+        error = duplicate_id_error(person.id_hash, user=user, exclude_pk=person.pk)
+        if error is not None:
+            raise error
     if phone is not None and phone != person.phone:
         person.set_phone(phone)
     if household is not None and household.pk != person.household_id:
@@ -138,8 +193,9 @@ def person_update(
         person.household = household
         touched.add(household.pk)
     _check_single_head(person)
-    person.full_clean(exclude=["id_hash"])
-    person.save()
+    person.full_clean(exclude=PERSON_CLEAN_EXCLUDE)
+    claim_version(person, expected=version)
+    _save_unique(person, user=user)
     households_changed(touched)
     return person
 
@@ -152,7 +208,10 @@ def person_set_status(*, person: Person, user, status: str) -> Person:
     _require_writer(user)
     was = Person.objects.values_list("status", flat=True).get(pk=person.pk)
     person.status = status
-    person.save(update_fields=["status", "updated_at"])
+    if status not in (c.PersonStatus.ARCHIVED, c.PersonStatus.DECEASED):
+        _check_single_head(person)
+    claim_version(person)
+    _save_unique(person, user=user, update_fields=["status", "updated_at", "version"])
     if status == c.PersonStatus.DECEASED and was != c.PersonStatus.DECEASED:
         ask_to_end_statuses(person=person, user=user)
     households_changed([person.household_id])

@@ -18,6 +18,8 @@ urlpatterns = [
     path(
         "households/<int:household_pk>/members/new/", views.PersonCreateView.as_view(), name="person-create"
     ),
+    path("households/pick/", views.HouseholdPickView.as_view(), name="household-pick"),
+    path("persons/pick/", views.PersonPickView.as_view(), name="person-pick"),
     path("persons/", views.PersonListView.as_view(), name="person-list"),
     path("persons/<int:pk>/", views.PersonDetailView.as_view(), name="person-detail"),
     path("persons/<int:pk>/edit/", views.PersonUpdateView.as_view(), name="person-update"),

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
@@ -27,7 +28,14 @@ from visits.views import VisitHomeView, VisitHouseholdView, VisitPersonView
 from . import choices as c
 from . import exports, services
 from .filtersets import DivisionFilterSet, HouseholdFilterSet, PersonFilterSet
-from .forms import AssistanceStatusForm, HouseholdForm, PersonForm, StatusEndForm
+from .forms import (
+    AssistanceStatusForm,
+    HouseholdForm,
+    PersonForm,
+    StatusEndForm,
+    household_pick_label,
+    person_pick_label,
+)
 from .models import AssistanceStatus, Division, Household, Person
 
 
@@ -174,7 +182,10 @@ class HouseholdUpdateView(ScopedObjectMixin, ServiceFormView):
 
     def perform(self, form):
         return services.household_update(
-            household=self.object, user=self.request.user, data=form.cleaned_data
+            household=self.object,
+            user=self.request.user,
+            data=form.cleaned_data,
+            version=form.expected_version,
         )
 
     def get_success_url(self):
@@ -301,6 +312,7 @@ class PersonUpdateView(ScopedObjectMixin, ServiceFormView):
             id_number=data.get("id_number") or None,
             phone=data.get("phone"),
             household=data.get("move_to"),
+            version=form.expected_version,
         )
 
     def get_success_url(self):
@@ -318,7 +330,11 @@ class PersonStatusView(ObjectActionView):
         if status not in self.allowed:
             messages.error(self.request, _("无效的状态。"))
         else:
-            services.person_set_status(person=person, user=self.request.user, status=status)
+            try:
+                services.person_set_status(person=person, user=self.request.user, status=status)
+            except ValidationError as error:
+                messages.error(self.request, " ".join(error.messages))
+                return HttpResponseRedirect(reverse("households:person-detail", args=[person.pk]))
             messages.success(
                 self.request, _("人员状态已更新为：%(s)s。") % {"s": c.PersonStatus(status).label}
             )
@@ -398,6 +414,42 @@ class StatusEndView(ScopedObjectMixin, ServiceFormView):
 
     def get_success_url(self):
         return reverse("households:person-detail", args=[self.status.person_id])
+
+
+class HouseholdPickView(ObjectListView):
+    """Options for the household picker (move a person): the search, scoped like every list."""
+
+    model = Household
+    filterset_class = HouseholdFilterSet
+    template_name = "households/pick_options.html"
+    paginate_by = 20
+
+    def base_queryset(self):
+        return _household_list_queryset().filter(status=c.RecordStatus.ACTIVE)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        for household in context["object_list"]:
+            household.pick_label = household_pick_label(household)
+        return context
+
+
+class PersonPickView(ObjectListView):
+    """Options for the person picker (an alert's person): the search, scoped like every list."""
+
+    model = Person
+    filterset_class = PersonFilterSet
+    template_name = "households/pick_options.html"
+    paginate_by = 20
+
+    def base_queryset(self):
+        return Person.objects.select_related("household__community").exclude(status=c.PersonStatus.ARCHIVED)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        for person in context["object_list"]:
+            person.pick_label = person_pick_label(person)
+        return context
 
 
 class DivisionListView(VisitViewSwitch, ObjectListView):

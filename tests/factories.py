@@ -68,7 +68,17 @@ class PersonFactory(factory.django.DjangoModelFactory):
 
     household = factory.SubFactory(HouseholdFactory)
     name = factory.Sequence(lambda n: f"李小明{n}")
-    relation = c.Relation.HEAD
+    # The first current member heads the household; later ones are 其他 (one head per household).
+    relation = factory.LazyAttribute(
+        lambda o: (
+            c.Relation.OTHER
+            if o.household.pk
+            and o.household.members.filter(relation=c.Relation.HEAD)
+            .exclude(status__in=c.INACTIVE_PERSON_STATUSES)
+            .exists()
+            else c.Relation.HEAD
+        )
+    )
     birth = dt.date(1960, 5, 17)
     male = True
     id_number = factory.LazyAttribute(lambda o: make_id_number(o.birth, o.male))

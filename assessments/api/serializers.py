@@ -2,7 +2,12 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from core.models import Task
-from core.serializers import BlankAsNullChoiceField, ScopedPrimaryKeyRelatedField, service_errors
+from core.serializers import (
+    BlankAsNullChoiceField,
+    ScopedPrimaryKeyRelatedField,
+    VersionedSerializerMixin,
+    service_errors,
+)
 from households.models import Division, Person
 
 from .. import choices as c
@@ -40,6 +45,12 @@ class GroupDecisionSerializer(serializers.ModelSerializer):
 class OverrideSerializer(serializers.ModelSerializer):
     person = ScopedPrimaryKeyRelatedField(queryset=Person.objects.all())
     created_by = serializers.StringRelatedField(read_only=True)
+    seen_override = serializers.IntegerField(
+        write_only=True,
+        required=False,
+        min_value=0,
+        help_text=_("提交时看到的当前人工认定 id（无则为 0）；若他人已作出新的认定，返回 400。"),
+    )
 
     class Meta:
         model = Override
@@ -49,6 +60,7 @@ class OverrideSerializer(serializers.ModelSerializer):
             "group",
             "verdict",
             "reason",
+            "seen_override",
             "fingerprint",
             "decision",
             "active",
@@ -143,6 +155,7 @@ class AlertSerializer(serializers.ModelSerializer):
             "outcome_note",
             "handled_at",
             "created_at",
+            "version",
         ]
         read_only_fields = [
             "town",
@@ -157,6 +170,7 @@ class AlertSerializer(serializers.ModelSerializer):
             "outcome_note",
             "handled_at",
             "created_at",
+            "version",
         ]
 
     def create(self, validated_data):
@@ -164,19 +178,19 @@ class AlertSerializer(serializers.ModelSerializer):
             return services.alert_create(user=self.context["request"].user, **validated_data)
 
 
-class AlertVerifySerializer(serializers.Serializer):
+class AlertVerifySerializer(VersionedSerializerMixin, serializers.Serializer):
     method = serializers.ChoiceField(choices=c.VerifyMethod.choices)
     confirmed = serializers.BooleanField()
     note = serializers.CharField(max_length=2000)
 
 
-class AlertHandleSerializer(serializers.Serializer):
+class AlertHandleSerializer(VersionedSerializerMixin, serializers.Serializer):
     outcome = serializers.ChoiceField(choices=c.AlertOutcome.choices)
     assistance_kind = serializers.ChoiceField(choices=ADMIT_KINDS, required=False, allow_blank=True)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class VagrantRecordSerializer(serializers.ModelSerializer):
+class VagrantRecordSerializer(VersionedSerializerMixin, serializers.ModelSerializer):
     community = ScopedPrimaryKeyRelatedField(
         queryset=Division.objects.all(), filters={"level": "community"}, action="view"
     )
@@ -199,6 +213,7 @@ class VagrantRecordSerializer(serializers.ModelSerializer):
             "is_eligible",
             "created_at",
             "updated_at",
+            "version",
         ]
         read_only_fields = ["id_masked", "person", "town", "status", "created_at", "updated_at"]
 
@@ -221,7 +236,13 @@ class VagrantRecordSerializer(serializers.ModelSerializer):
         with service_errors():
             if record is None:
                 return services.vagrant_create(user=user, data=validated_data, id_number=id_number)
-            return services.vagrant_update(record=record, user=user, data=validated_data, id_number=id_number)
+            return services.vagrant_update(
+                record=record,
+                user=user,
+                data=validated_data,
+                id_number=id_number,
+                version=self.expected_version(validated_data),
+            )
 
     def create(self, validated_data):
         return self._save(None, validated_data)

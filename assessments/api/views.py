@@ -5,7 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from core.api import ScopedModelViewSet, ScopedReadOnlyViewSet, ScopedViewSetMixin
+from core.api import ScopedModelViewSet, ScopedReadOnlyViewSet, ScopedViewSetMixin, VersionedViewSetMixin
 from core.drf import AdminOnly, IdCursorPagination
 from core.models import Task
 from core.serializers import service_errors
@@ -103,6 +103,7 @@ class TaskViewSet(StaffOnlyApiMixin, ScopedReadOnlyViewSet):
 
 class AlertViewSet(
     StaffOnlyApiMixin,
+    VersionedViewSetMixin,
     ScopedViewSetMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
@@ -119,23 +120,29 @@ class AlertViewSet(
     @extend_schema(request=s.AlertVerifySerializer, responses=s.AlertSerializer)
     @action(detail=True, methods=["post"])
     def verify(self, request, pk=None):
-        body = s.AlertVerifySerializer(data=request.data)
+        body = s.AlertVerifySerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
         with service_errors():
-            alert = services.alert_verify(alert=self.get_object(), user=request.user, **body.validated_data)
+            alert = services.alert_verify(
+                alert=self.get_object(), user=request.user, version=body.expected_version(data), **data
+            )
         return Response(s.AlertSerializer(alert, context={"request": request}).data)
 
     @extend_schema(request=s.AlertHandleSerializer, responses=s.AlertSerializer)
     @action(detail=True, methods=["post"])
     def handle(self, request, pk=None):
-        body = s.AlertHandleSerializer(data=request.data)
+        body = s.AlertHandleSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
         with service_errors():
-            alert = services.alert_handle(alert=self.get_object(), user=request.user, **body.validated_data)
+            alert = services.alert_handle(
+                alert=self.get_object(), user=request.user, version=body.expected_version(data), **data
+            )
         return Response(s.AlertSerializer(alert, context={"request": request}).data)
 
 
-class VagrantRecordViewSet(StaffOnlyApiMixin, ScopedModelViewSet):
+class VagrantRecordViewSet(StaffOnlyApiMixin, VersionedViewSetMixin, ScopedModelViewSet):
     queryset = VagrantRecord.objects.all()
     serializer_class = s.VagrantRecordSerializer
     filterset_class = VagrantRecordFilterSet

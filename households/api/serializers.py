@@ -2,7 +2,12 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from core import idnumber, privacy
-from core.serializers import PrivacyFieldsMixin, ScopedPrimaryKeyRelatedField, service_errors
+from core.serializers import (
+    PrivacyFieldsMixin,
+    ScopedPrimaryKeyRelatedField,
+    VersionedSerializerMixin,
+    service_errors,
+)
 from core.validators import is_valid_phone, normalize_phone
 
 from .. import choices as c
@@ -61,7 +66,7 @@ class CurrentStatusSerializer(serializers.ModelSerializer):
         fields = ["kind", "detail", "source", "start_date"]
 
 
-class PersonSerializer(PrivacyFieldsMixin, serializers.ModelSerializer):
+class PersonSerializer(PrivacyFieldsMixin, VersionedSerializerMixin, serializers.ModelSerializer):
     household = ScopedPrimaryKeyRelatedField(queryset=Household.objects.all())
     id_number = serializers.CharField(
         write_only=True, required=False, help_text=_("18位或15位身份证号码（只写）")
@@ -94,8 +99,12 @@ class PersonSerializer(PrivacyFieldsMixin, serializers.ModelSerializer):
             "groups",
             "created_at",
             "updated_at",
+            "version",
         ]
         read_only_fields = ["sex", "birth_date", "status", "needs_review", "created_at", "updated_at"]
+        # One head per household is checked by the service (with its Chinese message) and the
+        # database; DRF's generated validator for that constraint would say "must make a unique set".
+        validators = []
 
     def get_current_statuses(self, person) -> list[str]:
         statuses = getattr(person, "current_status_list", None)
@@ -149,10 +158,11 @@ class PersonSerializer(PrivacyFieldsMixin, serializers.ModelSerializer):
                 id_number=validated_data.pop("id_number", None),
                 phone=validated_data.pop("phone", None),
                 household=validated_data.pop("household", None),
+                version=self.expected_version(validated_data),
             )
 
 
-class HouseholdSerializer(serializers.ModelSerializer):
+class HouseholdSerializer(VersionedSerializerMixin, serializers.ModelSerializer):
     community = ScopedPrimaryKeyRelatedField(
         queryset=Division.objects.all(), filters={"level": c.DivisionLevel.COMMUNITY}, action="view"
     )
@@ -185,6 +195,7 @@ class HouseholdSerializer(serializers.ModelSerializer):
             "member_count",
             "created_at",
             "updated_at",
+            "version",
         ]
         read_only_fields = ["status", "created_at", "updated_at"]
 
@@ -195,7 +206,10 @@ class HouseholdSerializer(serializers.ModelSerializer):
     def update(self, instance, validated_data):
         with service_errors():
             return services.household_update(
-                household=instance, user=self.context["request"].user, data=validated_data
+                household=instance,
+                user=self.context["request"].user,
+                data=validated_data,
+                version=self.expected_version(validated_data),
             )
 
 

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 
 from core import privacy
-from core.api import ScopedModelViewSet, ScopedReadOnlyViewSet
+from core.api import ScopedModelViewSet, ScopedReadOnlyViewSet, VersionedViewSetMixin
 from core.drf import AdminOnly, RolePermission
 from core.scoping import VIEW
 from core.throttling import RevealBurstThrottle
@@ -63,7 +63,7 @@ class VisitViewMixin:
         return queryset.order_by("-id") if self.visit_view else super().filter_queryset(queryset)
 
 
-class HouseholdViewSet(VisitViewMixin, ScopedModelViewSet):
+class HouseholdViewSet(VisitViewMixin, VersionedViewSetMixin, ScopedModelViewSet):
     queryset = Household.objects.all()
     serializer_class = s.HouseholdSerializer
     filterset_class = HouseholdFilterSet
@@ -108,7 +108,7 @@ class HouseholdViewSet(VisitViewMixin, ScopedModelViewSet):
         return Response(s.HouseholdSerializer(household, context={"request": request}).data)
 
 
-class PersonViewSet(VisitViewMixin, ScopedModelViewSet):
+class PersonViewSet(VisitViewMixin, VersionedViewSetMixin, ScopedModelViewSet):
     """Persons in the caller's area. ``?id_number=`` finds a person by full ID number (keyed hash)."""
 
     queryset = Person.objects.all()

@@ -6,7 +6,6 @@ import pytest
 
 from assessments import screening
 from assessments.models import GroupDecision
-from assessments.rules import years_before
 from households import choices as hc
 from tests.factories import AssistanceStatusFactory, HouseholdFactory, PersonFactory, community
 
@@ -15,8 +14,12 @@ ON = dt.date(2026, 6, 15)
 
 
 def born(age: int, *, days_later: int = 0) -> dt.date:
-    """Birth date of someone exactly ``age`` on ON (``days_later=1``: turns ``age`` tomorrow)."""
-    return years_before(ON, age) + dt.timedelta(days=days_later)
+    """Birth date of someone exactly ``age`` on ON (``days_later=1``: turns ``age`` tomorrow).
+
+    Plain calendar arithmetic on the literal ON (15 June: no leap day to handle), not
+    rules.years_before: the rule tables must not build their inputs with the code under test.
+    """
+    return dt.date(ON.year - age, ON.month, ON.day) + dt.timedelta(days=days_later)
 
 
 def make_person(

@@ -389,7 +389,10 @@ def test_randomised_incremental_sweeps_match_a_fresh_evaluation(rescreen):
                 end_date=max(status.start_date or day, day) + dt.timedelta(days=rng.choice((1, 20)))
             )
         mover, target = rng.sample(people, 2)
-        Person.objects.filter(pk=mover.pk).update(household_id=target.household_id)
+        # (as a member: the target household has its head, and one head per household holds)
+        Person.objects.filter(pk=mover.pk).update(
+            household_id=target.household_id, relation=hc.Relation.OTHER
+        )
         Person.objects.filter(pk=rng.choice(people).pk).update(status=hc.PersonStatus.DECEASED)
         vagrant = _open_vagrant(rng.choice(people))
         day += dt.timedelta(days=rng.choice((1, 30, 200)))

@@ -72,6 +72,26 @@ def test_confirmation_keeps_the_decision_and_is_shown(elder, huayuan, rescreen):
     assert Task.objects.filter(person=elder, kind=TaskKind.REVIEW).count() == 1
 
 
+def test_confirmation_holds_across_rescreens_until_its_facts_change(elder, huayuan, rescreen):
+    """A confirmed placement survives every later pass (nightly, forced, a year on, full) while
+    the facts behind it are the same: no review task, still in the group, still active."""
+    confirmed = services.override_record(
+        person=elder, group="elderly", verdict="confirm", reason="已入户核实", user=huayuan
+    )
+    tasks = Task.objects.filter(person=elder, kind=TaskKind.REVIEW).count()
+    for result in (
+        rescreen(),
+        rescreen(person_ids=[elder.pk], force=True),
+        rescreen(on=ON + dt.timedelta(days=400)),
+        rescreen(everyone=True, full=True),
+    ):
+        assert result.reviews == 0
+    confirmed.refresh_from_db()
+    assert confirmed.active and confirmed.retired_at is None
+    assert groups_of(elder) == {"elderly": "high_risk"}
+    assert Task.objects.filter(person=elder, kind=TaskKind.REVIEW).count() == tasks
+
+
 def test_withdrawing_a_rejection_lets_the_rules_decide(elder, huayuan):
     override = reject(elder, huayuan)
     services.override_withdraw(override=override, user=huayuan)

@@ -275,3 +275,93 @@ def test_volunteer_person_page_has_no_groups_panel(volunteer, household, login, 
     page = login(volunteer).get(f"/persons/{household.members.get().pk}/")
     assert page.status_code == 200
     assert "分类认定" not in page.content.decode()
+
+
+# Scoping inside one town: 竹苑社区 is in 东区 like 花苑社区, and may not see or change 花苑's records.
+
+
+@pytest.fixture
+def zhuyuan(db):
+    from accounts.choices import Role
+    from tests.factories import UserFactory
+
+    return UserFactory(username="zhuyuan", role=Role.COMMUNITY_WORKER, division=community("竹苑社区"))
+
+
+def _writes(s):
+    decision = GroupDecision.objects.get(person=s["elder"])
+    task = Task.objects.filter(person=s["elder"], status="open").first()
+    other_task = Task.objects.filter(person=s["child"], status="open").first()
+    alert, vagrant = s["alert"], s["vagrant"]
+    vagrant_data = {
+        "source": "outreach",
+        "found_on": "2026-11-01",
+        "found_place": "被改写",
+        "community": community("竹苑社区").pk,
+        "tracing_status": "not_started",
+        "outcome": "in_station",
+    }
+    return [
+        ("post", f"/groups/decisions/{decision.pk}/review/", {"verdict": "reject", "reason": "越权"}),
+        ("post", f"/tasks/{task.pk}/complete/", {"note": "越权办结"}),
+        ("post", f"/warnings/{alert.pk}/verify/", {"method": "visit", "confirmed": "1", "note": "越权"}),
+        ("post", f"/vagrants/{vagrant.pk}/edit/", vagrant_data),
+        ("api-post", f"/api/tasks/{other_task.pk}/complete/", {"note": "越权办结"}),
+        ("api-post", f"/api/alerts/{alert.pk}/handle/", {"outcome": "closed", "note": "越权关闭"}),
+        ("api-patch", f"/api/vagrants/{vagrant.pk}/", {"found_place": "被改写"}),
+    ]
+
+
+def _send(client, method, url, data):
+    if method == "post":
+        return client.post(url, data)
+    verb = method.split("-")[1]
+    return getattr(client, verb)(url, data, content_type="application/json")
+
+
+def _state():
+    return (
+        Task.objects.filter(status="open").count(),
+        Alert.history.count(),
+        VagrantRecord.history.count(),
+        _override_count(),
+    )
+
+
+def _override_count():
+    from assessments.models import Override
+
+    return Override.objects.count()
+
+
+def test_another_community_of_the_same_town_gets_404_on_every_page_and_write(screened, zhuyuan, login):
+    client = login(zhuyuan)
+    for url in scoped_urls(screened):
+        assert client.get(url).status_code == 404, url
+    before = _state()
+    for method, url, data in _writes(screened):
+        assert _send(client, method, url, data).status_code == 404, url
+    override = client.post(
+        "/api/overrides/",
+        {"person": screened["elder"].pk, "group": "elderly", "verdict": "reject", "reason": "越权"},
+        content_type="application/json",
+    )
+    assert override.status_code == 400 and "person" in override.json()
+    assert _state() == before
+    assert (
+        screened["vagrant"].__class__.objects.get(pk=screened["vagrant"].pk).found_place == "东区兴中道天桥"
+    )
+
+
+def test_the_same_writes_succeed_for_the_community_worker(screened, huayuan, login):
+    """Positive control for the writes above."""
+    client = login(huayuan)
+    for method, url, data in _writes(screened):
+        before = _state()
+        if "vagrants" in url and method == "post":
+            data = {**data, "community": community("花苑社区").pk}
+        response = _send(client, method, url, data)
+        assert response.status_code in (200, 302), (url, response.status_code)
+        if response.status_code == 200 and method == "post":
+            assert b"errorlist" not in response.content, url
+        assert _state() != before, url

@@ -113,6 +113,18 @@ CASES = [
         dict(birth=born(16, days_later=1), school_stage="dropped_out", **LI),
         {"student": "dropout", "child": ""},
     ),
+    # The "past compulsory school age" cut-off: at 15 (16 tomorrow) a dropout is flagged even
+    # with a job; from 16 a job ends it.
+    (
+        "15 dropped out, employed, low income",
+        dict(birth=born(16, days_later=1), school_stage="dropped_out", employment="employed", **LI),
+        {"student": "dropout", "child": ""},
+    ),
+    (
+        "16 today dropped out, employed, low income",
+        dict(age=16, school_stage="dropped_out", employment="employed", **LI),
+        {"child": ""},
+    ),
     (
         "6 not enrolled, low income",
         dict(age=6, school_stage="not_enrolled", **LI),
@@ -317,6 +329,10 @@ def test_retired_cutoff_matches_per_person_rule(on, track):
 def test_age_cutoffs_match_person_age_including_29_february():
     on = dt.date(2025, 2, 28)
     cutoff = rules.years_before(on, 1)
+    assert cutoff == dt.date(2024, 2, 28)
+    assert rules.years_before(dt.date(2028, 2, 29), 4) == dt.date(2024, 2, 29)
+    assert rules.years_before(dt.date(2029, 2, 28), 1) == dt.date(2028, 2, 28)
+    assert rules.years_before(dt.date(2024, 2, 29), 1) == dt.date(2023, 2, 28)  # 29 Feb counts as 28 Feb
     leapling = dt.date(2024, 2, 29)
     assert rules.age_on(leapling, on) == 0
     assert not leapling <= cutoff

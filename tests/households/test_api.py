@@ -232,10 +232,14 @@ def test_token_with_wrong_password_is_refused(huayuan):
 def test_session_api_write_needs_csrf(huayuan, household):
     client = Client(enforce_csrf_checks=True)
     client.force_login(huayuan)
+    address = household.address
     response = client.patch(
         f"/api/households/{household.pk}/", json.dumps({"address": "x"}), content_type="application/json"
     )
     assert response.status_code == 403
+    assert "CSRF" in response.json()["detail"]
+    household.refresh_from_db()
+    assert household.address == address and household.history.count() == 1
 
 
 def test_schema_is_openapi_3_and_docs_page_loads(api):

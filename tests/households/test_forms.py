@@ -1,5 +1,7 @@
 """Forms: Chinese validation messages, duplicate ID, one head, phone rules, choices scoped to the area."""
 
+import datetime as dt
+
 import pytest
 
 from households import choices as c
@@ -137,8 +139,10 @@ def test_duplicate_id_number_is_shown_on_the_add_member_page(login, huayuan, hou
         person_data(id_number=household.head.id_number),
     )
     assert response.status_code == 200
-    assert response.context["form"].errors["id_number"] == ["该身份证号码已登记。"]
-    assert "该身份证号码已登记。" in response.content.decode()
+    page = response.content.decode()
+    assert "该身份证号码已登记。" in page
+    # The user may see the registered person: the message links to them.
+    assert f'href="/persons/{household.head.pk}/"' in page and "查看已登记的人员：李小明" in page
     assert Person.objects.count() == 1
 
 
@@ -149,3 +153,69 @@ def test_second_head_is_shown_on_the_add_member_page(login, huayuan, household):
     assert response.status_code == 200
     assert "该家庭已有户主，请先修改原户主的关系。" in response.content.decode()
     assert Person.objects.count() == 1
+
+
+@pytest.mark.parametrize(("size", "ok"), [("0", False), ("1", True), ("99", True), ("300", False)])
+def test_household_size_is_a_plausible_number(huayuan, size, ok):
+    form = HouseholdForm(data={"community": community("花苑社区").pk, "size": size}, user=huayuan)
+    assert form.is_valid() == ok, form.errors
+
+
+def test_person_form_is_grouped_and_asks_about_parents_only_for_minors(login, huayuan, household):
+    """A 73-year-old is not asked about their parents; a child is; a new member's page has the
+    section, shown or hidden in the browser by the age in the ID number typed."""
+    from households.services import person_create
+
+    client = login(huayuan)
+    elder = PersonFactory(household=household, name="老人", birth=dt.date(1953, 1, 1))
+    child = person_create(
+        household=household,
+        user=huayuan,
+        data={"name": "孩子", "relation": c.Relation.SON},
+        id_number=make_id_number(dt.date(2015, 1, 1)),
+    )
+    page = client.get(f"/persons/{elder.pk}/edit/").content.decode()
+    for title in ("基本信息", "健康与残疾", "就业与就学", "居住与家庭", "迁户"):
+        assert f"<legend>{title}</legend>" in page
+    assert "父亲情况" not in page and "监护情况" not in page
+    child_page = client.get(f"/persons/{child.pk}/edit/").content.decode()
+    assert "未成年人情况" in child_page and "父亲情况" in child_page and "data-minor-only" in child_page
+    new_page = client.get(f"/households/{household.pk}/members/new/").content.decode()
+    assert "data-minor-only" in new_page and "js/person_form.js" in new_page
+    # Saving the elder's form without the minors' fields keeps everything else working.
+    response = client.post(
+        f"/persons/{elder.pk}/edit/", {"name": "老人", "relation": "parent", "id_number": "", "version": 1}
+    )
+    assert response.status_code == 302
+
+
+def test_household_picker_searches_only_the_users_area(login, huayuan, household):
+    west = HouseholdFactory(community=community("烟洲社区"))
+    PersonFactory(household=west, name="李西区")
+    client = login(huayuan)
+    options = client.get("/households/pick/", {"q": "李"}).content.decode()
+    assert f'value="{household.pk}"' in options and "李小明户" in options
+    assert f'value="{west.pk}"' not in options and "李西区" not in options
+    # The edit page offers a search box, not a list of every household in the area.
+    page = client.get(f"/persons/{household.head.pk}/edit/").content.decode()
+    assert 'hx-get="/households/pick/"' in page
+    select = page.split('name="move_to"')[1].split("</select>")[0]
+    assert select.count("<option") == 1
+    assert 'type="number"' not in page.split('name="move_to"')[0][-300:]
+
+
+def test_person_picker_and_alert_created_with_it(login, huayuan, household):
+    west = PersonFactory(household=HouseholdFactory(community=community("烟洲社区")), name="李西区")
+    client = login(huayuan)
+    options = client.get("/persons/pick/", {"q": "李"}).content.decode()
+    assert "李小明" in options and household.head.id_masked in options and "李西区" not in options
+    assert 'hx-get="/persons/pick/"' in client.get("/warnings/new/").content.decode()
+    refused = client.post("/warnings/new/", {"person": west.pk, "kind": "disaster"})
+    assert refused.status_code == 200 and "不在您的管辖范围内" in refused.content.decode()
+    response = client.post("/warnings/new/", {"person": household.head.pk, "kind": "disaster"})
+    assert response.status_code == 302
+    from assessments.models import Alert
+
+    assert Alert.objects.get().person == household.head
+    empty = client.post("/warnings/new/", {"kind": "disaster"})
+    assert "请选择人员，或填写身份证号码。" in empty.content.decode()

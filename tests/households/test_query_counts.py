@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from households import choices as c
+from households.models import Division
 from tests.factories import AssistanceStatusFactory, HouseholdFactory, PersonFactory, community
 
 pytestmark = pytest.mark.django_db
@@ -24,8 +25,15 @@ PAGES = [
 
 
 def add_households(n: int) -> None:
+    """n households in 花苑社区, each with two members, a status and a grid of its own (so the
+    division list grows too)."""
+    parent = community("花苑社区")
     for _ in range(n):
-        household = HouseholdFactory(community=community("花苑社区"))
+        grid_no = Division.objects.filter(parent=parent).count() + 1
+        Division.objects.create(
+            code=f"{parent.code}G{grid_no:03d}", name=f"第{grid_no}网格", level="grid", parent=parent
+        )
+        household = HouseholdFactory(community=parent)
         head = PersonFactory(household=household, name="李小明")
         PersonFactory(household=household, relation=c.Relation.SPOUSE, male=False)
         AssistanceStatusFactory(person=head)
@@ -58,6 +66,8 @@ def test_lists_really_show_the_rows(login, admin_user):
     assert len(client.get("/households/?per_page=50").context["object_list"]) == 30
     assert len(client.get("/persons/?per_page=100").context["object_list"]) == 60
     assert len(client.get("/api/persons/?page_size=50").json()["results"]) == 50
+    grids = {d["name"] for d in client.get("/api/divisions/?page_size=50&level=grid").json()["results"]}
+    assert {f"第{n}网格" for n in range(1, 31)} <= grids
 
 
 @pytest.mark.parametrize("url", ["/", "/api/households/", "/api/persons/"])
