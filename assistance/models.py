@@ -122,19 +122,8 @@ class NeedQuerySet(scoped_queryset("household__")):
         return self.filter(status__in=c.OPEN_NEED_STATUSES)
 
     def ledger_order(self):
-        """Open needs first, urgent first, oldest first."""
-        return self.order_by(
-            models.Case(
-                models.When(status__in=c.OPEN_NEED_STATUSES, then=0),
-                default=1,
-                output_field=models.IntegerField(),
-            ),
-            models.Case(
-                models.When(urgency=c.Urgency.URGENT, then=0), default=1, output_field=models.IntegerField()
-            ),
-            "recorded_at",
-            "id",
-        )
+        """Open needs first, urgent first, oldest first (an index serves it: rank, recorded_at, id)."""
+        return self.order_by("rank", "recorded_at", "id")
 
 
 class Need(models.Model):
@@ -182,9 +171,19 @@ class Need(models.Model):
     changed_at = models.DateTimeField(_("最近办理时间"), null=True, blank=True)
     met_on = models.DateField(_("满足日期"), null=True, blank=True)
     days_to_meet = models.PositiveIntegerField(_("办结天数"), null=True, blank=True)
+    # 0 open and urgent, 1 open, 2 closed: the ledger's order, kept by the database itself.
+    rank = models.GeneratedField(
+        expression=models.Case(
+            models.When(status__in=c.OPEN_NEED_STATUSES, urgency=c.Urgency.URGENT, then=0),
+            models.When(status__in=c.OPEN_NEED_STATUSES, then=1),
+            default=2,
+        ),
+        output_field=models.SmallIntegerField(),
+        db_persist=True,
+    )
 
     objects = NeedQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["rank"])
 
     class Meta:
         verbose_name = _("需求")
@@ -192,7 +191,7 @@ class Need(models.Model):
         ordering = ["-recorded_at", "-id"]
         indexes = [
             models.Index(fields=["household", "status"]),
-            models.Index(fields=["status", "urgency", "recorded_at"]),
+            models.Index(fields=["rank", "recorded_at", "id"], name="need_ledger_order"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -266,6 +265,7 @@ class Recommendation(models.Model):
             models.Index(fields=["household", "status"]),
             models.Index(fields=["item", "status"]),
             models.Index(fields=["status", "pushed_at"]),
+            models.Index(fields=["-pushed_at", "-id"], name="recommendation_newest"),
         ]
         constraints = [
             models.UniqueConstraint(

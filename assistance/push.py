@@ -140,7 +140,10 @@ def _push_item(item: CatalogItem, on: dt.date, now, households) -> tuple[int, in
         if households is not None:
             eligible = eligible.filter(household_id__in=households)
         signature = ScreeningState.objects.filter(person=OuterRef("pk")).values("signature")[:1]
-        rows = eligible.annotate(r_sig=Subquery(signature)).values("household_id", "id", "r_sig")
+        # Only people without a row for this item: an anti-join on the (person, item) index, so a
+        # run with nothing new reads the eligible and writes nothing (no conflict per row).
+        new = eligible.exclude(Exists(Recommendation.objects.filter(item=item, person=OuterRef("pk"))))
+        rows = new.annotate(r_sig=Subquery(signature)).values("household_id", "id", "r_sig")
         created = _insert_select(
             rows,
             "eligible.household_id, eligible.id, %s, %s, eligible.r_sig, %s, ''",
@@ -153,19 +156,23 @@ def _push_item(item: CatalogItem, on: dt.date, now, households) -> tuple[int, in
             Q(status=U.WITHDRAWN)
             | Q(status__in=[U.DECLINED, U.GRANTED]) & ~Q(signature=current) & Q(signature__isnull=False)
         )
-        gone = existing.filter(status=U.PUSHED).exclude(person_id__in=eligible.values("pk"))
+        # NOT EXISTS rather than NOT IN: no hashed list of every eligible person has to fit in memory.
+        gone = existing.filter(status=U.PUSHED).exclude(Exists(eligible.filter(pk=OuterRef("person_id"))))
     else:
         eligible = eligible_households(item, on)
         if households is not None:
             eligible = eligible.filter(pk__in=households)
+        new = eligible.exclude(
+            Exists(Recommendation.objects.filter(item=item, person__isnull=True, household=OuterRef("pk")))
+        )
         created = _insert_select(
-            eligible.values("id"), "eligible.id, NULL, %s, %s, NULL, %s, ''", [item.pk, U.PUSHED.value, now]
+            new.values("id"), "eligible.id, NULL, %s, %s, NULL, %s, ''", [item.pk, U.PUSHED.value, now]
         )
         again = existing.filter(
             person__isnull=True, status=U.WITHDRAWN, household_id__in=eligible.values("pk")
         )
         gone = existing.filter(status=U.PUSHED, person__isnull=True).exclude(
-            household_id__in=eligible.values("pk")
+            Exists(eligible.filter(pk=OuterRef("household_id")))
         )
     repushed = Recommendation.objects.filter(pk__in=list(again.values_list("pk", flat=True))).update(
         status=U.PUSHED,
