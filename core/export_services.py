@@ -8,7 +8,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -178,7 +178,12 @@ def export_via_api(*, request, list_name: str, query: str, reveal: bool) -> Expo
         data={"reveal": "1" if reveal else ""},
         meta={"REMOTE_ADDR": request.META.get("REMOTE_ADDR", "")},
     )
-    return view_class.as_view(export_api=True, export_list_name=list_name)(django_request)
+    result = view_class.as_view(export_api=True, export_list_name=list_name)(django_request)
+    if not isinstance(result, ExportLog):
+        # The list refused or sent the caller elsewhere (e.g. a volunteer's lists are their home
+        # page): there is nothing for this caller to export.
+        raise Http404
+    return result
 
 
 def keep_file(export: ExportLog, content: bytes) -> None:

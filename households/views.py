@@ -423,6 +423,7 @@ class HouseholdPickView(ObjectListView):
     filterset_class = HouseholdFilterSet
     template_name = "households/pick_options.html"
     paginate_by = 20
+    exportable = False  # picker options, not a list to export
 
     def base_queryset(self):
         return _household_list_queryset().filter(status=c.RecordStatus.ACTIVE)
@@ -441,6 +442,7 @@ class PersonPickView(ObjectListView):
     filterset_class = PersonFilterSet
     template_name = "households/pick_options.html"
     paginate_by = 20
+    exportable = False  # picker options, not a list to export
 
     def base_queryset(self):
         return Person.objects.select_related("household__community").exclude(status=c.PersonStatus.ARCHIVED)

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def screened(rescreen, huayuan):
+def screened(already_screened, rescreen, huayuan):
     """花苑 (东区): an 82-year-old living alone and a low-income child, screened; one alert."""
     elder = make_person(age=82, living_arrangement="alone")
     child = make_person(age=9, low_income=True)

@@ -6,6 +6,7 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from core.models import Job
 from households.models import Person
@@ -154,8 +155,16 @@ def test_non_admins_get_404_everywhere(tmp_path, media, admin_user, dongqu, mana
 
 
 def test_job_pages_are_scoped_to_their_owner(admin_user, dongqu, xiqu, login):
+    now = timezone.now()
     mine = Job.objects.create(
-        kind="rescreen", title="重新分类", created_by=dongqu, total=10, done=4, status="running"
+        kind="rescreen",
+        title="重新分类",
+        created_by=dongqu,
+        total=10,
+        done=4,
+        status="running",
+        started_at=now,
+        heartbeat_at=now,  # a live worker (a job without a heartbeat shows as 已中断)
     )
     other = Job.objects.create(kind="rescreen", title="别人的任务", created_by=xiqu)
     client = login(dongqu)
