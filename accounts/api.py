@@ -2,6 +2,7 @@
 
 from contextlib import contextmanager
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -117,6 +118,7 @@ class UserViewSet(
     def get_queryset(self):
         return super().get_queryset().restrict(self.request.user)
 
+    @extend_schema(request=PasswordSerializer, responses=UserSerializer)
     @action(detail=True, methods=["post"], url_path="set-password", serializer_class=PasswordSerializer)
     def set_password(self, request, pk=None):
         user = self.get_object()

@@ -19,7 +19,10 @@ class JobSerializer(serializers.ModelSerializer):
     kind_label = serializers.CharField(read_only=True)
     percent = serializers.IntegerField(read_only=True)
     is_stuck = serializers.BooleanField(read_only=True)
-    created_by = serializers.StringRelatedField()
+    created_by = serializers.SerializerMethodField()
+
+    def get_created_by(self, job) -> str | None:
+        return str(job.created_by) if job.created_by_id else None  # system jobs have no author
 
     class Meta:
         model = Job

@@ -8,7 +8,7 @@ from rest_framework.throttling import UserRateThrottle
 
 from core import privacy
 from core.api import ScopedModelViewSet, ScopedReadOnlyViewSet, VersionedViewSetMixin
-from core.drf import AdminOnly, RolePermission
+from core.drf import AdminOnly, ObjectJSONParser, RolePermission
 from core.scoping import VIEW
 from core.throttling import RevealBurstThrottle
 from visits.selectors import for_visit
@@ -169,6 +169,7 @@ class PolicyParameterViewSet(viewsets.ModelViewSet):
 
     queryset = PolicyParameter.objects.all()
     serializer_class = s.PolicyParameterSerializer
+    parser_classes = [ObjectJSONParser]  # a JSON object; a form body could not say "no change" apart
     filterset_fields = ["key"]
     ordering_fields = ["id", "effective_from"]
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
