@@ -61,3 +61,22 @@ def test_history_hides_the_number_of_a_record_outside_the_area(huayuan, admin_us
     assert _display(Need, "household", elsewhere.pk, user=admin_user) == str(elsewhere)
     shown = str(_display(Need, "household", elsewhere.pk, user=huayuan))
     assert str(elsewhere.pk) not in shown and shown == "（无权查看的记录）"
+
+
+def test_note_hint_lists_only_the_offered_choices_in_the_readers_language(huayuan, household):
+    from django.utils import translation
+
+    from assistance.forms import NeedTransitionForm
+
+    need = need_record(user=huayuan, household=household, domain="care", description="x", source="visit")
+    hint = NeedTransitionForm(need=need).fields["note"].help_text
+    assert "未满足关闭：请说明未能满足的原因。" in hint
+    assert "重新打开" not in hint  # a recorded need cannot be reopened
+    with translation.override("en"):
+        hint = NeedTransitionForm(need=need).fields["note"].help_text
+        expected = translation.gettext("请说明未能满足的原因。")
+    # Read in the reader's language (the table is built at import time, in Chinese). With a
+    # catalog compiled from this branch's .po, the hint is English throughout.
+    assert expected in hint
+    if expected != "请说明未能满足的原因。":
+        assert "请说明" not in hint
