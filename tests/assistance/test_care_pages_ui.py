@@ -80,3 +80,23 @@ def test_note_hint_lists_only_the_offered_choices_in_the_readers_language(huayua
     assert expected in hint
     if expected != "请说明未能满足的原因。":
         assert "请说明" not in hint
+
+
+@pytest.mark.parametrize(
+    ("url", "current"),
+    [
+        ("/households/{pk}/needs/new/", "家庭"),
+        ("/households/{pk}/plans/new/", "家庭"),
+        ("/needs/", "需求台账"),
+        ("/plans/", "关爱方案"),
+        ("/push/uptake/", "清单推送"),
+    ],
+)
+def test_one_nav_entry_is_current(login, huayuan, household, url, current):
+    """A household's 登记需求 and 制定方案 pages used to mark both 家庭 and 需求台账 (or 关爱方案)."""
+    import re
+
+    page = login(huayuan).get(url.format(pk=household.pk)).content.decode()
+    nav = page.split('id="mainnav"', 1)[1].split("</nav>", 1)[0]
+    marked = re.findall(r'aria-current="page">([^<]+)</a>', nav)
+    assert marked == [current]
