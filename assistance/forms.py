@@ -2,6 +2,7 @@ import datetime as dt
 
 from django import forms
 from django.db.models import Case, IntegerField, Q, When
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.scoping import CHANGE
@@ -66,7 +67,12 @@ class NeedTransitionForm(forms.Form):
             self.fields["item"].queryset = CatalogItem.objects.filter(is_active=True).order_by(
                 same_domain, "name"
             )
-        self.fields["note"].help_text = " ".join(str(v) for v in NOTE_REQUIRED.values())
+        # Only the hints for the choices offered, each after its status: "未满足关闭：请说明…".
+        self.fields["note"].help_text = " ".join(
+            gettext("%(status)s：%(hint)s") % {"status": NEED_LIFECYCLE.label(s), "hint": NOTE_REQUIRED[s]}
+            for s in allowed
+            if s in NOTE_REQUIRED
+        )
 
 
 class CatalogItemForm(forms.ModelForm):

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.lifecycle import Lifecycle
 from core.scoping import CHANGE
@@ -29,10 +30,11 @@ NEED_LIFECYCLE = Lifecycle(
     dict(S.choices),
 )
 # What a step must carry.
+# Lazy: this table is built at import time, the messages are read in the user's language.
 NOTE_REQUIRED = {
-    S.CLOSED_UNMET: _("请说明未能满足的原因。"),
-    S.ESCALATED: _("请说明提交联席会议的理由。"),
-    S.RECORDED: _("请说明重新打开的原因。"),
+    S.CLOSED_UNMET: gettext_lazy("请说明未能满足的原因。"),
+    S.ESCALATED: gettext_lazy("请说明提交联席会议的理由。"),
+    S.RECORDED: gettext_lazy("请说明重新打开的原因。"),
 }
 
 

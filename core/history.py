@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from . import privacy
@@ -30,11 +31,18 @@ def _display(model, field_name, value, user=None):
     if f.choices:
         return dict(f.flatchoices).get(value, value)
     if f.is_relation:
+        if f.related_model is get_user_model():
+            # Staff are named on the record page itself (制定, 审批 ...), so name them here too.
+            who = f.related_model.objects.filter(pk=value).first()
+            return (who.get_full_name() or who.username) if who else "—"
         targets = f.related_model.objects.all()
         if user is not None and hasattr(targets, "restrict"):
-            targets = targets.restrict(user)  # a record outside the area is named by its number only
+            targets = targets.restrict(user)
         target = targets.filter(pk=value).first()
-        return str(target) if target else f"#{value}"
+        if target:
+            return str(target)
+        # A record outside the reader's area: its number only to admins, never to anyone else.
+        return f"#{value}" if getattr(user, "is_city_admin", False) else _("（无权查看的记录）")
     if isinstance(value, bool):
         return _("是") if value else _("否")
     return value

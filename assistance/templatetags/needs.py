@@ -43,6 +43,7 @@ def household_recommendations(context, household, limit=20):
         "household": household,
         "recommendations": with_reasons(page),
         "open_count": recs.open().count(),
+        "total": recs.count(),
         "user": user,
     }
 

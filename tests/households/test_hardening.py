@@ -96,7 +96,8 @@ def test_history_does_not_name_a_household_outside_the_area(
     page = login(dongqu).get(f"/households/{household.pk}/").content.decode()
     assert "李小弟" in page  # the move out stays visible here
     assert "陈大文" not in page  # but not the name of the 西区 household it went to
-    assert f"#{xiqu_household.pk}" in page
+    # nor its number: an id is never shown raw to a non-admin (h-uireview)
+    assert f"#{xiqu_household.pk}" not in page and "（无权查看的记录）" in page
 
 
 def test_rescreen_tasks_get_history_rows(household):
