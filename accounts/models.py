@@ -70,7 +70,8 @@ class User(AbstractUser):
             try:
                 return super().save(*args, **kwargs)
             finally:
-                del self.skip_history_when_saving
+                # pop, not del: one user object logged in twice at once (two threads) must not fail
+                self.__dict__.pop("skip_history_when_saving", None)
         return super().save(*args, **kwargs)
 
     @property
