@@ -92,15 +92,24 @@ def need_update(*, need: Need, user, **changes) -> Need:
     """Edit the description, urgency or domain of an open need."""
     if not Need.objects.restrict(user, CHANGE).filter(pk=need.pk).exists():
         raise ValidationError(_("您不能修改该需求。"))
-    if not need.is_open:
-        raise ValidationError(_("已办结的需求不能修改。"))
-    for name in ("domain", "description", "urgency"):
-        if name in changes:
-            setattr(need, name, changes[name])
-    need.full_clean()
-    need._history_user = user
-    need.save()
+    fields = [name for name in ("domain", "description", "urgency") if name in changes]
+    with transaction.atomic():
+        current = _locked(Need, need)  # the state now, not the one the page or request read
+        if not current.is_open:
+            raise ValidationError(_("已办结的需求不能修改。"))
+        for name in fields:
+            setattr(current, name, changes[name])
+        current.full_clean()
+        current._history_user = user
+        current.save(update_fields=fields)
+    need.refresh_from_db()
     return need
+
+
+def _locked(model, obj):
+    """The row as it is now, locked to the end of the transaction: a stale object decides nothing
+    and an edit writes only its own fields (never an old status back over a newer one)."""
+    return model._default_manager.select_for_update().get(pk=obj.pk)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -242,14 +251,17 @@ def _copy_open_actions(last, plan) -> None:
 
 def plan_update(*, plan: CarePlan, user, **changes) -> CarePlan:
     _writable(CarePlan, plan, user, _("您不能修改该方案。"))
-    if not plan.is_editable:
-        raise ValidationError(_("只有草稿状态的方案可以修改；已审批的方案请制定新版本。"))
-    for name in ("goals", "summary", "review_on"):
-        if name in changes:
-            setattr(plan, name, changes[name])
-    plan.full_clean()
-    plan._history_user = user
-    plan.save()
+    fields = [name for name in ("goals", "summary", "review_on") if name in changes]
+    with transaction.atomic():
+        current = _locked(CarePlan, plan)
+        if not current.is_editable:
+            raise ValidationError(_("只有草稿状态的方案可以修改；已审批的方案请制定新版本。"))
+        for name in fields:
+            setattr(current, name, changes[name])
+        current.full_clean()
+        current._history_user = user
+        current.save(update_fields=fields)
+    plan.refresh_from_db()
     return plan
 
 
@@ -276,6 +288,8 @@ def action_add(
     action.full_clean()
     action._history_user = user
     with transaction.atomic():
+        if not _locked(CarePlan, plan).is_editable:  # submitted by someone else meanwhile
+            raise ValidationError(_("只有草稿状态的方案可以增加措施。"))
         action.save()
         if need is not None and item is not None and need.status == S.RECORDED:
             need_transition(need=need, to=S.MATCHED, user=user, item=item)
@@ -369,6 +383,8 @@ def action_finish(*, action: PlanAction, user, done: bool = True, note: str = ""
     lifecycle = Lifecycle("status", {A.OPEN: (A.DONE, A.CANCELLED)}, dict(A.choices))
     to = A.DONE if done else A.CANCELLED
     with transaction.atomic():
+        if _locked(CarePlan, action.plan).status not in c.PLAN_IN_FORCE:  # closed meanwhile
+            raise ValidationError(_("方案启用后才能登记措施落实情况。"))
         lifecycle.move(action, to, user=user, done_on=dt.date.today(), note=note or action.note)
         need = action.need
         if done and need is not None and need.is_open:

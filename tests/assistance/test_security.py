@@ -315,3 +315,56 @@ def test_api_plan_create_while_one_is_in_progress_says_so_in_plain_chinese(login
     )
     assert response.status_code == 400
     assert "正在制定或待审批" in response.content.decode()
+
+
+# --- Stale objects decide nothing: an edit never writes back a state someone else changed --------
+
+
+def test_editing_a_stale_need_does_not_reopen_it(household, huayuan):
+    need = need_record(user=huayuan, household=household, domain="care", description="助餐", source="visit")
+    stale = Need.objects.get(pk=need.pk)
+    services.need_transition(need=need, to=c.NeedStatus.CLOSED_UNMET, user=huayuan, note="已搬走")
+    with pytest.raises(ValidationError):
+        services.need_update(need=stale, user=huayuan, description="改")
+    need.refresh_from_db()
+    assert need.status == c.NeedStatus.CLOSED_UNMET and need.description == "助餐"
+
+
+def test_editing_a_stale_draft_does_not_undo_an_approval(plan, huayuan, approver):
+    stale = CarePlan.objects.get(pk=plan.pk)
+    action_add(plan=plan, user=huayuan, description="送餐", due_on=NEXT_MONTH, owner=huayuan)
+    plan_transition(plan=plan, to=P.SUBMITTED, user=huayuan)
+    plan_transition(plan=plan, to=P.APPROVED, user=approver)
+    with pytest.raises(ValidationError):
+        services.plan_update(plan=stale, user=huayuan, goals="改")
+    plan.refresh_from_db()
+    assert plan.status == P.APPROVED and plan.approved_by == approver and plan.goals == "目标"
+
+
+def test_no_action_is_added_to_a_plan_submitted_meanwhile(plan, huayuan):
+    stale = CarePlan.objects.get(pk=plan.pk)
+    action_add(plan=plan, user=huayuan, description="送餐", due_on=NEXT_MONTH, owner=huayuan)
+    plan_transition(plan=plan, to=P.SUBMITTED, user=huayuan)
+    with pytest.raises(ValidationError):
+        action_add(plan=stale, user=huayuan, description="后加", due_on=NEXT_MONTH, owner=huayuan)
+    assert list(plan.actions.values_list("description", flat=True)) == ["送餐"]
+
+
+def test_no_action_is_finished_in_a_plan_closed_meanwhile(plan, huayuan, approver):
+    _in_force(plan, huayuan, approver)
+    stale = PlanAction.objects.select_related("plan").get(plan=plan)
+    plan_transition(plan=plan, to=P.CLOSED, user=huayuan)
+    with pytest.raises(ValidationError):
+        services.action_finish(action=stale, user=huayuan)
+    stale.refresh_from_db()
+    assert stale.status == c.ActionStatus.OPEN
+
+
+def test_plan_action_filter_does_not_tell_whether_another_towns_plan_exists(login, xiqu, plan):
+    client = login(xiqu)
+    other = client.get(f"/api/plan-actions/?plan={plan.pk}")
+    missing = client.get("/api/plan-actions/?plan=999999")
+    assert other.status_code == missing.status_code == 200
+    assert other.json()["results"] == missing.json()["results"] == []
+    assert client.get("/api/plan-actions/?plan=abc").status_code == 400
+    assert client.get("/api/plan-actions/?status=nonsense").status_code == 400
