@@ -2,16 +2,19 @@
 races that must be a 400 (never an IntegrityError 500), hostile bodies and redirects."""
 
 import datetime as dt
+import threading
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
+from django.db import connection
 
 from accounts.choices import Role
 from assistance import choices as c
 from assistance import services
 from assistance.models import CarePlan, CatalogItem, Need, PlanAction
 from assistance.services import action_add, need_record, plan_create, plan_transition
+from tests.conftest import client_for
 from tests.factories import HouseholdFactory, TeamFactory, UserFactory, community, town
 
 pytestmark = pytest.mark.django_db
@@ -368,3 +371,79 @@ def test_plan_action_filter_does_not_tell_whether_another_towns_plan_exists(logi
     assert other.json()["results"] == missing.json()["results"] == []
     assert client.get("/api/plan-actions/?plan=abc").status_code == 400
     assert client.get("/api/plan-actions/?status=nonsense").status_code == 400
+
+
+# --- Real races against PostgreSQL (two threads, two connections; skipped on SQLite) -------------
+
+on_postgres = [
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="a race needs PostgreSQL"),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def _in_threads(*calls):
+    results = [None] * len(calls)
+
+    def run(i, call):
+        try:
+            results[i] = call()
+        except BaseException as error:  # noqa: BLE001 - reported by the assertions
+            results[i] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return results
+
+
+def _post(user, url, body):
+    return lambda: client_for(user).post(url, body, content_type=JSON)
+
+
+@on_postgres[0]
+@on_postgres[1]
+def test_two_plan_creates_at_once_give_one_plan_and_a_400(household, huayuan, dongqu, monkeypatch):
+    real = CarePlan.validate_constraints
+    barrier = threading.Barrier(2, timeout=20)
+
+    def held(self, *args, **kwargs):
+        real(self, *args, **kwargs)  # both threads have seen no plan in progress ...
+        barrier.wait()  # ... before either writes
+
+    monkeypatch.setattr(CarePlan, "validate_constraints", held)
+    body = {"household": household.pk, "goals": "目标", "review_on": LATER}
+    results = _in_threads(_post(huayuan, "/api/care-plans/", body), _post(dongqu, "/api/care-plans/", body))
+    codes = sorted(getattr(r, "status_code", repr(r)) for r in results)
+    assert codes == [201, 400], results
+    assert CarePlan.objects.filter(household=household).count() == 1
+
+
+@on_postgres[0]
+@on_postgres[1]
+def test_two_activations_at_once_give_one_plan_in_force_and_a_400(household, huayuan, dongqu, monkeypatch):
+    approver = approver_rights(dongqu)
+    first = _in_force(
+        plan_create(household=household, user=huayuan, goals="目标", review_on=NEXT_MONTH), huayuan, approver
+    )
+    second = plan_create(household=household, user=huayuan, goals="目标二", review_on=NEXT_MONTH)
+    plan_transition(plan=second, to=P.SUBMITTED, user=huayuan)
+    plan_transition(plan=second, to=P.APPROVED, user=approver)
+    real = services._replace_plan_in_force
+    barrier = threading.Barrier(2, timeout=20)
+
+    def held(*args):
+        barrier.wait()  # both requests have read the plan as approved
+        real(*args)
+
+    monkeypatch.setattr(services, "_replace_plan_in_force", held)
+    url, body = f"/api/care-plans/{second.pk}/transition/", {"to": "active"}
+    results = _in_threads(_post(huayuan, url, body), _post(huayuan, url, body))
+    codes = sorted(getattr(r, "status_code", repr(r)) for r in results)
+    assert codes == [200, 400], results
+    assert list(CarePlan.objects.in_force().values_list("pk", flat=True)) == [second.pk]
+    first.refresh_from_db()
+    assert first.status == P.CLOSED
