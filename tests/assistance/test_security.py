@@ -12,7 +12,7 @@ from django.db import connection
 from accounts.choices import Role
 from assistance import choices as c
 from assistance import services
-from assistance.models import CarePlan, CatalogItem, Need, PlanAction
+from assistance.models import CarePlan, CatalogItem, Need, PlanAction, Recommendation
 from assistance.services import action_add, need_record, plan_create, plan_transition
 from tests.conftest import client_for
 from tests.factories import HouseholdFactory, TeamFactory, UserFactory, community, town
@@ -447,3 +447,14 @@ def test_two_activations_at_once_give_one_plan_in_force_and_a_400(household, hua
     assert list(CarePlan.objects.in_force().values_list("pk", flat=True)) == [second.pk]
     first.refresh_from_db()
     assert first.status == P.CLOSED
+
+
+def test_the_scoping_choke_point_gives_volunteers_nothing_of_this_app(volunteer, household, huayuan, plan):
+    """Pages and API are staff-only; restrict() itself also says no, so a future page, export or
+    template tag cannot show a paired household's needs, pushes or plans to a volunteer."""
+    need_record(user=huayuan, household=household, domain="care", description="助餐", source="visit")
+    action_add(plan=plan, user=huayuan, description="送餐", due_on=NEXT_MONTH, owner=huayuan)
+    Recommendation.objects.create(household=household, item=CatalogItem.objects.get(code="meal_help"))
+    for model in (Need, Recommendation, CarePlan, PlanAction):
+        assert model.objects.restrict(huayuan).exists(), model
+        assert not model.objects.restrict(volunteer).exists(), model
