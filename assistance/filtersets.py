@@ -12,7 +12,7 @@ from core.filters import IdFilter
 from households.filtersets import _communities, _towns
 
 from . import choices as c
-from .models import CarePlan, CatalogItem, Need, Provider, Recommendation
+from .models import CarePlan, CatalogItem, Need, PlanAction, Provider, Recommendation
 
 OPEN_CHOICES = [("open", _("未办结")), ("closed", _("已办结"))]
 AGE_CHOICES = [("7", _("超过7天")), ("30", _("超过30天")), ("90", _("超过90天"))]
@@ -149,3 +149,15 @@ class CarePlanFilterSet(filters.FilterSet):
     def filter_review_due(self, queryset, name, value):
         due = Q(status=c.PlanStatus.ACTIVE, review_on__lte=dt.date.today())
         return queryset.filter(due) if value else queryset.exclude(due)
+
+
+class PlanActionFilterSet(filters.FilterSet):
+    """``plan`` is a plain id: an unscoped choice list would answer "no such plan" only for ids
+    that do not exist anywhere, telling a worker which ids exist in other towns."""
+
+    plan = IdFilter(label=_("方案"), field_name="plan_id")
+    status = filters.ChoiceFilter(label=_("状态"), choices=c.ActionStatus.choices, empty_label=_("全部"))
+
+    class Meta:
+        model = PlanAction
+        fields = ["plan", "status"]

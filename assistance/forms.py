@@ -1,7 +1,7 @@
 import datetime as dt
 
 from django import forms
-from django.db.models import Case, IntegerField, Q, When
+from django.db.models import Case, IntegerField, When
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -203,22 +203,15 @@ class ActionForm(forms.Form):
     due_on = forms.DateField(label=_("完成期限"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, user=None, plan=None, **kwargs):
-        from accounts.choices import WRITE_ROLES
-        from accounts.models import User
-        from visits.models import Team
+        from .services import owner_choices, team_choices
 
         super().__init__(*args, **kwargs)
         household = plan.household
         self.fields["need"].queryset = Need.objects.restrict(user, CHANGE).filter(household=household).open()
         self.fields["need"].label_from_instance = lambda n: f"{n.get_domain_display()}：{n.description[:30]}"
-        self.fields["owner"].queryset = User.objects.filter(
-            Q(pk=user.pk)
-            | Q(is_active=True, role__in=WRITE_ROLES, division__path__startswith=household.town.path)
-        ).order_by("username")
+        self.fields["owner"].queryset = owner_choices(user=user, household=household).order_by("username")
         self.fields["owner"].label_from_instance = lambda u: u.get_full_name() or u.username
-        self.fields["owner_team"].queryset = Team.objects.restrict(user).filter(
-            is_active=True, division__path__startswith=household.town.path
-        )
+        self.fields["owner_team"].queryset = team_choices(user=user, household=household)
 
     def clean(self):
         data = super().clean()

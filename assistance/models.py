@@ -118,6 +118,8 @@ class CatalogItem(models.Model):
 
 
 class NeedQuerySet(scoped_queryset("household__")):
+    volunteers_see = False  # volunteers see nothing of this app (minimum necessary, PIPL)
+
     def open(self):
         return self.filter(status__in=c.OPEN_NEED_STATUSES)
 
@@ -208,6 +210,8 @@ class Need(models.Model):
 
 
 class RecommendationQuerySet(scoped_queryset("household__")):
+    volunteers_see = False
+
     def open(self):
         return self.filter(status__in=c.OPEN_UPTAKE_STATUSES)
 
@@ -308,6 +312,8 @@ class PushRun(models.Model):
 
 
 class CarePlanQuerySet(scoped_queryset("household__")):
+    volunteers_see = False
+
     def in_force(self):
         return self.filter(status__in=c.PLAN_IN_FORCE)
 
@@ -377,6 +383,10 @@ class CarePlan(models.Model):
         return self.status == c.PlanStatus.DRAFT
 
 
+class PlanActionQuerySet(scoped_queryset("plan__household__")):
+    volunteers_see = False
+
+
 class PlanAction(models.Model):
     plan = models.ForeignKey(
         CarePlan, verbose_name=_("方案"), on_delete=models.PROTECT, related_name="actions"
@@ -421,7 +431,7 @@ class PlanAction(models.Model):
     done_on = models.DateField(_("完成日期"), null=True, blank=True)
     note = models.TextField(_("落实情况"), blank=True, validators=[MaxLengthValidator(2000)])
 
-    objects = scoped_queryset("plan__household__").as_manager()
+    objects = PlanActionQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

@@ -3,7 +3,8 @@
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -93,15 +94,24 @@ def need_update(*, need: Need, user, **changes) -> Need:
     """Edit the description, urgency or domain of an open need."""
     if not Need.objects.restrict(user, CHANGE).filter(pk=need.pk).exists():
         raise ValidationError(_("您不能修改该需求。"))
-    if not need.is_open:
-        raise ValidationError(_("已办结的需求不能修改。"))
-    for name in ("domain", "description", "urgency"):
-        if name in changes:
-            setattr(need, name, changes[name])
-    need.full_clean()
-    need._history_user = user
-    need.save()
+    fields = [name for name in ("domain", "description", "urgency") if name in changes]
+    with transaction.atomic():
+        current = _locked(Need, need)  # the state now, not the one the page or request read
+        if not current.is_open:
+            raise ValidationError(_("已办结的需求不能修改。"))
+        for name in fields:
+            setattr(current, name, changes[name])
+        current.full_clean()
+        current._history_user = user
+        current.save(update_fields=fields)
+    need.refresh_from_db()
     return need
+
+
+def _locked(model, obj):
+    """The row as it is now, locked to the end of the transaction: a stale object decides nothing
+    and an edit writes only its own fields (never an old status back over a newer one)."""
+    return model._default_manager.select_for_update().get(pk=obj.pk)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -172,6 +182,30 @@ def can_approve(user, plan) -> bool:
     )
 
 
+# A database constraint (one plan in progress / in force per household, one version number) that
+# refuses a write another user made first: the same clear message as a stale transition.
+PLAN_RACE_MESSAGE = _("该家庭的方案刚被他人修改，请刷新后再试。")
+
+
+def owner_choices(*, user, household):
+    """Who may be responsible for an action of this household's plan: the user, or an active
+    worker (a role that writes) of the household's town. The form, the API and action_add agree."""
+    from accounts.choices import WRITE_ROLES
+    from accounts.models import User
+
+    return User.objects.filter(
+        Q(pk=user.pk)
+        | Q(is_active=True, role__in=WRITE_ROLES, division__path__startswith=household.town.path)
+    )
+
+
+def team_choices(*, user, household):
+    """Active teams of the household's town that the user can see."""
+    from visits.models import Team
+
+    return Team.objects.restrict(user).filter(is_active=True, division__path__startswith=household.town.path)
+
+
 def _writable(model, obj, user, message):
     if not model.objects.restrict(user, CHANGE).filter(pk=obj.pk).exists():
         raise ValidationError(message)
@@ -193,33 +227,43 @@ def plan_create(*, household, user, goals: str, review_on, summary: str = "") ->
         author=user,
     )
     plan.full_clean(exclude=["previous"])
-    with transaction.atomic():
-        plan._history_user = user
-        plan.save()
-        if last is not None:
-            for action in last.actions.filter(status=A.OPEN):
-                PlanAction.objects.create(
-                    plan=plan,
-                    description=action.description,
-                    need=action.need,
-                    item=action.item,
-                    owner=action.owner,
-                    owner_team=action.owner_team,
-                    due_on=action.due_on,
-                )
+    try:
+        with transaction.atomic():
+            plan._history_user = user
+            plan.save()
+            if last is not None:
+                _copy_open_actions(last, plan)
+    except IntegrityError:  # another user created a plan for this household meanwhile
+        raise ValidationError(PLAN_RACE_MESSAGE, code="stale") from None
     return plan
+
+
+def _copy_open_actions(last, plan) -> None:
+    for action in last.actions.filter(status=A.OPEN):
+        PlanAction.objects.create(
+            plan=plan,
+            description=action.description,
+            need=action.need,
+            item=action.item,
+            owner=action.owner,
+            owner_team=action.owner_team,
+            due_on=action.due_on,
+        )
 
 
 def plan_update(*, plan: CarePlan, user, **changes) -> CarePlan:
     _writable(CarePlan, plan, user, _("您不能修改该方案。"))
-    if not plan.is_editable:
-        raise ValidationError(_("只有草稿状态的方案可以修改；已审批的方案请制定新版本。"))
-    for name in ("goals", "summary", "review_on"):
-        if name in changes:
-            setattr(plan, name, changes[name])
-    plan.full_clean()
-    plan._history_user = user
-    plan.save()
+    fields = [name for name in ("goals", "summary", "review_on") if name in changes]
+    with transaction.atomic():
+        current = _locked(CarePlan, plan)
+        if not current.is_editable:
+            raise ValidationError(_("只有草稿状态的方案可以修改；已审批的方案请制定新版本。"))
+        for name in fields:
+            setattr(current, name, changes[name])
+        current.full_clean()
+        current._history_user = user
+        current.save(update_fields=fields)
+    plan.refresh_from_db()
     return plan
 
 
@@ -233,6 +277,7 @@ def action_add(
         raise ValidationError({"owner": _("请指定责任人或责任队伍。")})
     if need is not None and need.household_id != plan.household_id:
         raise ValidationError({"need": _("该需求不属于本家庭。")})
+    _check_action_links(plan, user, owner=owner, owner_team=owner_team, item=item)
     action = PlanAction(
         plan=plan,
         description=description.strip(),
@@ -244,10 +289,30 @@ def action_add(
     )
     action.full_clean()
     action._history_user = user
-    action.save()
-    if need is not None and item is not None and need.status == S.RECORDED:
-        need_transition(need=need, to=S.MATCHED, user=user, item=item)
+    with transaction.atomic():
+        if not _locked(CarePlan, plan).is_editable:  # submitted by someone else meanwhile
+            raise ValidationError(_("只有草稿状态的方案可以增加措施。"))
+        action.save()
+        if need is not None and item is not None and need.status == S.RECORDED:
+            need_transition(need=need, to=S.MATCHED, user=user, item=item)
     return action
+
+
+def _check_action_links(plan, user, *, owner, owner_team, item) -> None:
+    """Nothing from outside the household's town, nothing inactive (the API gives any id)."""
+    household = plan.household
+    errors = {}
+    if owner is not None and not owner_choices(user=user, household=household).filter(pk=owner.pk).exists():
+        errors["owner"] = _("责任人须为本镇街在岗的工作人员。")
+    if (
+        owner_team is not None
+        and not team_choices(user=user, household=household).filter(pk=owner_team.pk).exists()
+    ):
+        errors["owner_team"] = _("责任队伍须为本镇街在用的队伍。")
+    if item is not None and not item.is_active:
+        errors["item"] = _("该清单项目已停用。")
+    if errors:
+        raise ValidationError(errors)
 
 
 def plan_transition(*, plan: CarePlan, to: str, user, note: str = "", review_on=None) -> CarePlan:
@@ -281,12 +346,16 @@ def plan_transition(*, plan: CarePlan, to: str, user, note: str = "", review_on=
         fields["activated_at"] = now
     elif to == P.CLOSED:
         fields["closed_at"] = now
-    with transaction.atomic():
-        if to == P.ACTIVE and plan.status == P.APPROVED:
-            _replace_plan_in_force(plan, user, now)
-        PLAN_LIFECYCLE.move(plan, to, user=user, **fields)
-        if to == P.ACTIVE:
-            _start_needs(plan, user)
+    try:
+        with transaction.atomic():
+            if to == P.ACTIVE and plan.status == P.APPROVED:
+                _replace_plan_in_force(plan, user, now)
+            PLAN_LIFECYCLE.move(plan, to, user=user, **fields)
+            if to == P.ACTIVE:
+                _start_needs(plan, user)
+    except IntegrityError:  # another plan of the household came into force meanwhile
+        plan.refresh_from_db()
+        raise ValidationError(PLAN_RACE_MESSAGE, code="stale") from None
     return plan
 
 
@@ -316,6 +385,8 @@ def action_finish(*, action: PlanAction, user, done: bool = True, note: str = ""
     lifecycle = Lifecycle("status", {A.OPEN: (A.DONE, A.CANCELLED)}, dict(A.choices))
     to = A.DONE if done else A.CANCELLED
     with transaction.atomic():
+        if _locked(CarePlan, action.plan).status not in c.PLAN_IN_FORCE:  # closed meanwhile
+            raise ValidationError(_("方案启用后才能登记措施落实情况。"))
         lifecycle.move(action, to, user=user, done_on=dt.date.today(), note=note or action.note)
         need = action.need
         if done and need is not None and need.is_open:

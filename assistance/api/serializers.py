@@ -174,8 +174,14 @@ class RecommendationTransitionSerializer(serializers.Serializer):
 
 
 class PlanActionSerializer(serializers.ModelSerializer):
+    """``owner`` and ``owner_team`` come from the plan household's town, ``item`` from the active
+    list; any other id is refused with the same words as an id that does not exist (no oracle)."""
+
     plan = ScopedPrimaryKeyRelatedField(queryset=CarePlan.objects.all())
     need = ScopedPrimaryKeyRelatedField(queryset=Need.objects.all(), required=False, allow_null=True)
+    item = serializers.PrimaryKeyRelatedField(
+        queryset=CatalogItem.objects.filter(is_active=True), required=False, allow_null=True
+    )
     status_label = serializers.CharField(source="get_status_display", read_only=True)
 
     class Meta:
@@ -195,6 +201,25 @@ class PlanActionSerializer(serializers.ModelSerializer):
             "note",
         ]
         read_only_fields = ["status", "done_on", "note"]
+
+    def validate(self, attrs):
+        from ..services import owner_choices, team_choices
+
+        plan, user = attrs.get("plan"), self.context["request"].user
+        if plan is None:
+            return attrs
+        choices = {
+            "owner": owner_choices(user=user, household=plan.household),
+            "owner_team": team_choices(user=user, household=plan.household),
+        }
+        errors = {}
+        for name, queryset in choices.items():
+            value = attrs.get(name)
+            if value is not None and not queryset.filter(pk=value.pk).exists():
+                errors[name] = [self.fields[name].error_messages["does_not_exist"].format(pk_value=value.pk)]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
 
 
 class CarePlanSerializer(serializers.ModelSerializer):
@@ -237,6 +262,9 @@ class CarePlanSerializer(serializers.ModelSerializer):
             "activated_at",
             "closed_at",
         ]
+        # plan_create decides the version and the one-in-progress rule (with a plain message); the
+        # validators DRF would derive from the constraints check the model default version (1).
+        validators = []
 
 
 class CarePlanUpdateSerializer(serializers.ModelSerializer):

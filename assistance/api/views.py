@@ -13,6 +13,7 @@ from ..filtersets import (
     CarePlanFilterSet,
     CatalogItemFilterSet,
     NeedFilterSet,
+    PlanActionFilterSet,
     ProviderFilterSet,
     RecommendationFilterSet,
 )
@@ -180,7 +181,7 @@ class PlanActionViewSet(
 
     queryset = PlanAction.objects.select_related("plan")
     serializer_class = s.PlanActionSerializer
-    filterset_fields = ["plan", "status"]
+    filterset_class = PlanActionFilterSet
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
