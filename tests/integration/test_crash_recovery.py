@@ -122,7 +122,9 @@ def _recover_when_stuck(job_id: int) -> None:
 
 
 def test_worker_killed_during_an_import_commit(real_workers, admin_user, tmp_path, settings):
-    n = 6000
+    # Large enough that the commit phase lasts seconds on a fast machine too: the test must see the
+    # batch in "committing" (polled every 0.05 s) to kill the worker inside the write.
+    n = 15000
     path = _roster(tmp_path, n)
     first = real_workers()
     api = APIClient()
@@ -139,7 +141,8 @@ def test_worker_killed_during_an_import_commit(real_workers, admin_user, tmp_pat
             ImportBatch.objects.get(pk=batch.pk).status == "committing"
             and Job.objects.get(pk=batch.job_id).done >= 850
         ),
-        timeout=60,
+        timeout=120,
+        step=0.05,
     ), (Job.objects.get(pk=batch.job_id).__dict__, ImportBatch.objects.get(pk=batch.pk).status)
     _kill(first)
     assert ImportBatch.objects.get(pk=batch.pk).status == "committing"
