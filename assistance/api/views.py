@@ -22,6 +22,17 @@ from ..selectors import with_reasons
 from . import serializers as s
 
 
+def run_step(view, request, *, body_class, service, keyword: str, out_class):
+    """One lifecycle step from the API: validate the body, call the service on the scoped object,
+    answer with the object. Service refusals are 400s (service_errors)."""
+    obj = view.get_object()
+    body = body_class(data=request.data)
+    body.is_valid(raise_exception=True)
+    with service_errors():
+        service(**{keyword: obj}, user=request.user, **body.validated_data)
+    return Response(out_class(obj, context={"request": request}).data)
+
+
 class NeedViewSet(
     StaffOnlyApiMixin,
     ScopedViewSetMixin,
@@ -58,12 +69,14 @@ class NeedViewSet(
     @extend_schema(request=s.NeedTransitionSerializer, responses=s.NeedSerializer)
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
-        need = self.get_object()
-        body = s.NeedTransitionSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        with service_errors():
-            services.need_transition(need=need, user=request.user, **body.validated_data)
-        return Response(s.NeedSerializer(need, context={"request": request}).data)
+        return run_step(
+            self,
+            request,
+            body_class=s.NeedTransitionSerializer,
+            service=services.need_transition,
+            keyword="need",
+            out_class=s.NeedSerializer,
+        )
 
 
 class ReferenceViewSet(StaffOnlyApiMixin, ScopedViewSetMixin, viewsets.ModelViewSet):
@@ -111,12 +124,14 @@ class RecommendationViewSet(StaffOnlyApiMixin, ScopedReadOnlyViewSet):
     @extend_schema(request=s.RecommendationTransitionSerializer, responses=s.RecommendationSerializer)
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
-        rec = self.get_object()
-        body = s.RecommendationTransitionSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        with service_errors():
-            services.recommendation_transition(recommendation=rec, user=request.user, **body.validated_data)
-        return Response(s.RecommendationSerializer(rec, context={"request": request}).data)
+        return run_step(
+            self,
+            request,
+            body_class=s.RecommendationTransitionSerializer,
+            service=services.recommendation_transition,
+            keyword="recommendation",
+            out_class=s.RecommendationSerializer,
+        )
 
 
 class CarePlanViewSet(
@@ -161,12 +176,14 @@ class CarePlanViewSet(
     @extend_schema(request=s.PlanTransitionSerializer, responses=s.CarePlanSerializer)
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
-        plan = self.get_object()
-        body = s.PlanTransitionSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        with service_errors():
-            services.plan_transition(plan=plan, user=request.user, **body.validated_data)
-        return Response(s.CarePlanSerializer(plan, context={"request": request}).data)
+        return run_step(
+            self,
+            request,
+            body_class=s.PlanTransitionSerializer,
+            service=services.plan_transition,
+            keyword="plan",
+            out_class=s.CarePlanSerializer,
+        )
 
 
 class PlanActionViewSet(
@@ -192,9 +209,11 @@ class PlanActionViewSet(
     @extend_schema(request=s.ActionFinishSerializer, responses=s.PlanActionSerializer)
     @action(detail=True, methods=["post"])
     def finish(self, request, pk=None):
-        action_ = self.get_object()
-        body = s.ActionFinishSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        with service_errors():
-            services.action_finish(action=action_, user=request.user, **body.validated_data)
-        return Response(s.PlanActionSerializer(action_, context={"request": request}).data)
+        return run_step(
+            self,
+            request,
+            body_class=s.ActionFinishSerializer,
+            service=services.action_finish,
+            keyword="action",
+            out_class=s.PlanActionSerializer,
+        )
