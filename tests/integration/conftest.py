@@ -41,15 +41,21 @@ def celery_worker_on_redis(settings):
     # database can be dropped at the end of the session.
     task_postrun.connect(_close_thread_connection)
     previous = app.conf.task_always_eager
+    previous_queue = app.conf.task_default_queue
     app.conf.task_always_eager = False
     settings.CELERY_TASK_ALWAYS_EAGER = False
+    # One queue per pytest-xdist process: two test workers on one broker must not run each
+    # other's tasks against the wrong test database.
+    queue = f"tests-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    app.conf.task_default_queue = queue
     try:
         with start_worker(
-            app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=30
+            app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=30, queues=[queue]
         ) as worker:
             yield worker
     finally:
         app.conf.task_always_eager = previous
+        app.conf.task_default_queue = previous_queue
         task_postrun.disconnect(_close_thread_connection)
 
 
