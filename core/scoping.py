@@ -32,7 +32,9 @@ def _household_scope(user) -> Callable | None:
     if user.is_superuser:
         return None
     households_of = HOUSEHOLD_SCOPES.get(user.role)
-    if households_of is None and (getattr(user, "is_volunteer", False) or getattr(user, "is_case_role", False)):
+    if households_of is None and (
+        getattr(user, "is_volunteer", False) or getattr(user, "is_case_role", False)
+    ):
         return lambda user: []  # a set role whose app did not register: it sees nothing (fail closed)
     return households_of
 
