@@ -16,6 +16,18 @@ from . import choices as c
 from . import services
 from .models import Department, JointCase, Liaison, Meeting, ResolutionTask
 
+# The domain of the needs each summary is about (the demo picks a household with such a need).
+SUMMARY_DOMAINS = [
+    "medical",
+    "housing",
+    "care",
+    "education",
+    "care",
+    "education",
+    "employment",
+    "housing",
+    "medical",
+]
 SUMMARIES = [
     "户主患尿毒症需长期透析，医保报销后自付仍高；配偶无业，孩子读初中。社区已给予临时救助，仍无法解决长期医疗负担，需医保、卫健、人社协调。",
     "房屋经鉴定为D级危房，家庭无力自筹改造资金，老人行动不便无法外出租房，需住建、民政协调危房改造与临时安置。",
@@ -97,17 +109,24 @@ def make_demo_meetings() -> dict:
     by_household = {}
     for need in needs:
         by_household.setdefault(need.household_id, []).append(need)
-    huayuan_households = [h for h, ns in by_household.items() if ns[0].household.community.name == "花苑社区"]
-    other_households = [h for h in by_household if h not in huayuan_households]
-    picks = (huayuan_households[:6] + other_households[:3])[: len(SUMMARIES)]
-    if len(picks) < 9:
-        return {"logins": rows, "cases": 0}
+    picks, used = [], set()
+    for domain in SUMMARY_DOMAINS:
+        # 花苑 households first: the community worker escalates, the town endorses.
+        candidates = sorted(
+            (h for h, ns in by_household.items() if h not in used and any(n.domain == domain for n in ns)),
+            key=lambda h: (by_household[h][0].household.community.name != "花苑社区", h),
+        )
+        if not candidates:
+            return {"logins": rows, "cases": 0}
+        picks.append(candidates[0])
+        used.add(candidates[0])
+    huayuan_households = {h for h in picks if by_household[h][0].household.community.name == "花苑社区"}
     today = timezone.localdate()
     departments = {d.code: d for d in Department.objects.all()}
     with transaction.atomic():
         cases = []
         for i, household_id in enumerate(picks):
-            household_needs = by_household[household_id][:2]
+            household_needs = [n for n in by_household[household_id] if n.domain == SUMMARY_DOMAINS[i]][:2]
             author = huayuan if household_id in huayuan_households else dongqu
             case = services.case_escalate(
                 user=author,
@@ -157,13 +176,11 @@ def _meetings(mishu, departments, today):
         meeting = services.meeting_create(
             user=mishu,
             title=title,
-            held_on=max(held_on, today),
+            held_on=held_on,
             place="市民政局三楼会议室",
             departments=[departments[code] for code in all_codes],
             attendees="市民政局 副局长（主持）\n市人社局 就业促进科科长\n市住建局 村镇建设科科长\n市卫健局、市医保局、市残联、市教体局联络员",
         )
-        Meeting.objects.filter(pk=meeting.pk).update(held_on=held_on)
-        meeting.refresh_from_db()
         meetings[key] = meeting
     for key in ("first", "second"):
         services.meeting_transition(meeting=meetings[key], to=c.MeetingStatus.HELD, user=mishu)
