@@ -70,7 +70,7 @@ def meeting(mishu):
         user=mishu,
         title="2026年第1次联席会议",
         held_on=TODAY,
-        departments=[dept("civil_affairs"), dept("housing"), dept("medical_insurance")],
+        departments=[dept("civil_affairs"), dept("medical_insurance")],
     )
 
 
