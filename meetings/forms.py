@@ -7,7 +7,7 @@ from core.scoping import CHANGE
 
 from . import choices as c
 from .models import Department, JointCase, Meeting
-from .services import CASE_LIFECYCLE, MANUAL_CASE_STEPS, MEETING_LIFECYCLE, TASK_LIFECYCLE
+from .services import MEETING_LIFECYCLE, TASK_LIFECYCLE, allowed_steps
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -56,7 +56,7 @@ class CaseTransitionForm(forms.Form):
 
     def __init__(self, *args, user=None, case=None, **kwargs):
         super().__init__(*args, **kwargs)
-        allowed = [s for s in CASE_LIFECYCLE.allowed(case.status) if s in MANUAL_CASE_STEPS] if case else []
+        allowed = allowed_steps(case, user) if case and user else []
         labels = {
             c.CaseStatus.ENDORSED: _("审核通过，报联席会议"),
             c.CaseStatus.RETURNED: _("退回"),

@@ -142,6 +142,23 @@ def case_update(*, case: JointCase, user, summary: str, expected_version: int | 
     return case
 
 
+def allowed_steps(case: JointCase, user) -> list[str]:
+    """The manual steps this user may make on this case now (the page offers only these)."""
+    steps = []
+    for to in CASE_LIFECYCLE.allowed(case.status):
+        if to not in MANUAL_CASE_STEPS:
+            continue
+        if to == S.ENDORSED:
+            ok = can_endorse(user, case)
+        elif to == S.RETURNED:
+            ok = can_endorse(user, case) if case.status == S.SUBMITTED else can_run_meetings(user)
+        else:
+            ok = user.can_write and _case_in_reach(case, user)
+        if ok:
+            steps.append(to)
+    return steps
+
+
 def case_transition(*, case: JointCase, to: str, user, note: str = "") -> JointCase:
     """Endorse, return, resubmit or withdraw a case (the agenda and closing have their own steps)."""
     if to not in MANUAL_CASE_STEPS:

@@ -24,8 +24,8 @@ urlpatterns = [
         views.MeetingTransitionView.as_view(),
         name="meeting-transition",
     ),
-    path("joint/tasks/", views.TaskListView.as_view(), name="task-list"),
-    path("joint/tasks/<int:pk>/", views.TaskDetailView.as_view(), name="task-detail"),
-    path("joint/tasks/<int:pk>/report/", views.TaskReportView.as_view(), name="task-report"),
+    path("joint/resolutions/", views.TaskListView.as_view(), name="task-list"),
+    path("joint/resolutions/<int:pk>/", views.TaskDetailView.as_view(), name="task-detail"),
+    path("joint/resolutions/<int:pk>/report/", views.TaskReportView.as_view(), name="task-report"),
     path("joint/departments/", views.DepartmentListView.as_view(), name="department-list"),
 ]

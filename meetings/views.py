@@ -85,7 +85,7 @@ class CaseDetailView(StaffOnlyMixin, ObjectDetailView):
 
     def get_context_data(self, **kwargs):
         case, user = self.object, self.request.user
-        transition_form = CaseTransitionForm(case=case)
+        transition_form = CaseTransitionForm(case=case, user=user)
         in_reach = JointCase.objects.restrict(user, CHANGE).filter(pk=case.pk).exists()
         return super().get_context_data(
             needs=case.needs.restrict(user).order_by("rank", "id"),

@@ -64,11 +64,11 @@ def test_the_whole_path_through_the_pages(household, need, huayuan, dongqu_endor
     task = ResolutionTask.objects.get()
 
     liaison = login(renshe)
-    assert "安排公益性岗位" in liaison.get("/joint/tasks/").content.decode()
-    page = liaison.get(f"/joint/tasks/{task.pk}/")
+    assert "安排公益性岗位" in liaison.get("/joint/resolutions/").content.decode()
+    page = liaison.get(f"/joint/resolutions/{task.pk}/")
     assert "报告进展" in page.content.decode()
     liaison.post(
-        f"/joint/tasks/{task.pk}/report/", {"status": "done", "text": "已上岗", "version": task.version}
+        f"/joint/resolutions/{task.pk}/report/", {"status": "done", "text": "已上岗", "version": task.version}
     )
     case.refresh_from_db()
     need.refresh_from_db()
@@ -86,15 +86,15 @@ def test_a_bad_form_is_a_400_page_with_chinese_errors_not_a_500(resolving, mishu
         {"department": "abc", "action": "", "deadline": "2026-13-45"},
     )
     assert response.status_code == 200 and "errorlist" in response.content.decode()
-    response = login(renshe).post(f"/joint/tasks/{task.pk}/report/", {"status": "flying", "text": ""})
+    response = login(renshe).post(f"/joint/resolutions/{task.pk}/report/", {"status": "flying", "text": ""})
     assert response.status_code in (200, 404)
 
 
 def test_stale_report_form_shows_the_conflict(resolving, renshe, login):
     task = resolving.tasks.get(department__code="hr_social_security")
     client = login(renshe)
-    client.post(f"/joint/tasks/{task.pk}/report/", {"status": "in_progress", "text": "一", "version": 1})
-    response = client.post(f"/joint/tasks/{task.pk}/report/", {"status": "done", "text": "二", "version": 1})
+    client.post(f"/joint/resolutions/{task.pk}/report/", {"status": "in_progress", "text": "一", "version": 1})
+    response = client.post(f"/joint/resolutions/{task.pk}/report/", {"status": "done", "text": "二", "version": 1})
     assert response.status_code == 200
     assert "此记录已被他人修改" in response.content.decode()
     task.refresh_from_db()
@@ -205,7 +205,7 @@ def test_stale_meeting_patch_gets_409(meeting, mishu, login):
 
 
 def test_task_list_exports_to_excel(resolving, mishu, login):
-    response = login(mishu).post("/joint/tasks/")
+    response = login(mishu).post("/joint/resolutions/")
     assert response.status_code == 200
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     assert "责任单位" in rows[0] and len(rows) == 3
@@ -234,7 +234,7 @@ def _more_cases(n, mishu, meeting, huayuan, dongqu_endorser):
     [
         "/joint/",
         "/joint/cases/",
-        "/joint/tasks/",
+        "/joint/resolutions/",
         "/joint/meetings/",
         "/api/joint-cases/",
         "/api/resolution-tasks/",

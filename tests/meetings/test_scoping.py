@@ -145,3 +145,16 @@ def test_meeting_record_counts_but_hides_cases_outside_the_readers_reach(
     assert "另有 1 件" in page
     full = login(mishu).get(f"/joint/meetings/{meeting.pk}/print/").content.decode()
     assert west_case.number in full
+
+
+def test_case_roles_land_on_the_joint_meeting_page(mishu, renshe, login):
+    for user in (mishu, renshe):
+        response = login(user).get("/")
+        assert response.status_code == 302 and response["Location"] == "/joint/"
+
+
+def test_only_the_steps_a_user_may_make_are_offered(case, huayuan, dongqu_endorser, login):
+    page = login(dongqu_endorser).get(f"/joint/cases/{case.pk}/").content.decode()
+    assert "审核通过" in page
+    page = login(huayuan).get(f"/joint/cases/{case.pk}/").content.decode()
+    assert "审核通过" not in page and "撤回" in page
