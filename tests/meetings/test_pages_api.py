@@ -93,8 +93,12 @@ def test_a_bad_form_is_a_400_page_with_chinese_errors_not_a_500(resolving, mishu
 def test_stale_report_form_shows_the_conflict(resolving, renshe, login):
     task = resolving.tasks.get(department__code="hr_social_security")
     client = login(renshe)
-    client.post(f"/joint/resolutions/{task.pk}/report/", {"status": "in_progress", "text": "一", "version": 1})
-    response = client.post(f"/joint/resolutions/{task.pk}/report/", {"status": "done", "text": "二", "version": 1})
+    client.post(
+        f"/joint/resolutions/{task.pk}/report/", {"status": "in_progress", "text": "一", "version": 1}
+    )
+    response = client.post(
+        f"/joint/resolutions/{task.pk}/report/", {"status": "done", "text": "二", "version": 1}
+    )
     assert response.status_code == 200
     assert "此记录已被他人修改" in response.content.decode()
     task.refresh_from_db()
