@@ -29,8 +29,16 @@ class EscalateForm(forms.Form):
 
     def __init__(self, *args, user=None, household=None, **kwargs):
         super().__init__(*args, **kwargs)
-        needs = Need.objects.restrict(user, CHANGE).open().filter(household=household).order_by("rank", "id")
+        needs = (
+            Need.objects.restrict(user, CHANGE)
+            .open()
+            .filter(household=household)
+            .exclude(joint_cases__status__in=c.OPEN_CASE_STATUSES)  # already before the meeting
+            .order_by("rank", "id")
+        )
         self.fields["needs"].queryset = needs
+        if not needs.exists():
+            self.fields["needs"].help_text = _("该家庭没有可提交的未办结需求：请先在需求台账中登记需求。")
         self.fields["needs"].label_from_instance = lambda n: f"{n.get_domain_display()}：{n.description[:40]}"
 
 

@@ -348,7 +348,6 @@ class TaskListView(StaffOnlyMixin, ObjectListView):
     filterset_class = ResolutionTaskFilterSet
     template_name = "meetings/task_list.html"
     export_columns = exports.TASK_COLUMNS
-    default_sort = "deadline"
     sort_fields = {"deadline": "deadline", "status": "status"}
 
     def base_queryset(self):
@@ -356,11 +355,10 @@ class TaskListView(StaffOnlyMixin, ObjectListView):
             "department", "case__household__town", "case__household__community"
         ).prefetch_related("case__household__members")
 
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        if self.request.GET.get("sort"):
-            return queryset
-        return queryset.order_by("status", "deadline", "id")  # open (assigned, in progress) first
+    # Open tasks by deadline (the most overdue first) until the user picks another state; the
+    # index (status, deadline, id) serves it.
+    filter_defaults = {"state": "open"}
+    default_sort = "deadline"
 
 
 class TaskDetailView(StaffOnlyMixin, ObjectDetailView):
