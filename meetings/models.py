@@ -192,6 +192,7 @@ class JointCase(models.Model):
             ("run_meeting", _("可组织联席会议（秘书处）")),
         ]
         indexes = [
+            models.Index(fields=["-created_at", "-id"], name="jointcase_newest"),
             models.Index(fields=["status", "-created_at", "-id"], name="jointcase_status_newest"),
             models.Index(fields=["meeting", "agenda_order"]),
         ]
