@@ -9,7 +9,7 @@ from . import choices as c
 from .models import Department, JointCase, Meeting
 from .services import MEETING_LIFECYCLE, TASK_LIFECYCLE, allowed_steps
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # what a date input reads
 
 
 def _active_departments(user):

@@ -139,7 +139,8 @@ class JointCaseSerializer(VersionedSerializerMixin, serializers.ModelSerializer)
 
 
 class CaseTransitionSerializer(serializers.Serializer):
-    to = serializers.ChoiceField(choices=[(s, c.CaseStatus(s).label) for s in services.MANUAL_CASE_STEPS])
+    # Every status (one enum in the schema); the service accepts only the manual steps, with a 400.
+    to = serializers.ChoiceField(choices=c.CaseStatus.choices)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 

@@ -254,3 +254,8 @@ def test_list_pages_do_not_query_per_row(url, resolving, meeting, mishu, huayuan
     with CaptureQueriesContext(connection) as many:
         assert client.get(url).status_code == 200
     assert len(many) <= len(few), (len(few), len(many))
+
+
+def test_meeting_edit_form_keeps_the_date(meeting, mishu, login):
+    page = login(mishu).get(f"/joint/meetings/{meeting.pk}/edit/").content.decode()
+    assert f'value="{meeting.held_on.isoformat()}"' in page
