@@ -14,6 +14,7 @@ def overdue_tasks(user, *, today: dt.date | None = None):
         ResolutionTask.objects.restrict(user)
         .overdue(today)
         .select_related("department", "case__household__town", "case__household__community")
+        .prefetch_related("case__household__members")  # the household's name is its head's
         .order_by("deadline", "id")
     )
 
