@@ -6,7 +6,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .choices import REVEAL_ROLES, WRITE_ROLES, Role
+from .choices import CASE_ROLES, REVEAL_ROLES, WRITE_ROLES, Role
 
 
 class UserQuerySet(models.QuerySet):
@@ -88,11 +88,18 @@ class User(AbstractUser):
 
     @property
     def sees_whole_city(self) -> bool:
+        if self.is_case_role:
+            return False  # the joint meeting's roles see their cases, whatever division is set
         return (
             self.is_superuser
             or (self.role in (Role.ADMIN, Role.CITY_MANAGER) and not self.division_id)
             or bool(self.division_id and self.division.level == "city")
         )
+
+    @property
+    def is_case_role(self) -> bool:
+        """Secretariat and department liaisons: they see the households of their joint-meeting cases."""
+        return self.role in CASE_ROLES and not self.is_superuser
 
     @property
     def is_volunteer(self) -> bool:

@@ -288,7 +288,7 @@ class VagrantRecordQuerySet(models.QuerySet):
         """Records found in the user's area; volunteers see none (no pairing covers a vagrant)."""
         if user is None or not user.is_authenticated or getattr(user, "is_volunteer", False):
             return self.none()
-        return self.filter(area_q(user, "", action))
+        return self.filter(area_q(user, "", action, households=False))
 
     def open_eligible(self):
         """Open records meeting every criterion of the vagrant group (what screening reads)."""

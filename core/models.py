@@ -186,7 +186,7 @@ class TaskQuerySet(scoped_queryset("household__")):
     def also_visible(self, user, action: str) -> Q | None:
         if not (user.is_authenticated and user.is_active) or (action != VIEW and not user.can_write):
             return None
-        return area_q(user, "", action) | Q(assignee=user)
+        return area_q(user, "", action, households=False) | Q(assignee=user)
 
     def open(self):
         return self.filter(status=Task.Status.OPEN)

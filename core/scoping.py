@@ -5,6 +5,8 @@ lookup path from that model to its Household ("" for Household itself). UI views
 form choices and exports all go through ``restrict(user, action)``.
 """
 
+from collections.abc import Callable
+
 from django.db import models
 from django.db.models import Q
 
@@ -15,15 +17,40 @@ _NOTHING = Q(pk__in=[])
 AREA_FIELD = {"town": "town", "community": "community", "grid": "grid"}
 
 
-def area_q(user, prefix: str, action: str = VIEW) -> Q:
+# Roles whose reach is a set of households rather than an area: volunteers (their pairings), the
+# joint meeting's secretariat and department liaisons (their cases). The apps that know those sets
+# register them in their AppConfig.ready(), so core imports no app above it.
+HOUSEHOLD_SCOPES: dict[str, Callable] = {}
+
+
+def register_household_scope(role: str, households_of: Callable) -> None:
+    """``households_of(user)``: a queryset of the household ids (one column) ``user`` may see."""
+    HOUSEHOLD_SCOPES[str(role)] = households_of
+
+
+def _household_scope(user) -> Callable | None:
+    if user.is_superuser:
+        return None
+    households_of = HOUSEHOLD_SCOPES.get(user.role)
+    if households_of is None and (
+        getattr(user, "is_volunteer", False) or getattr(user, "is_case_role", False)
+    ):
+        return lambda user: []  # a set role whose app did not register: it sees nothing (fail closed)
+    return households_of
+
+
+def area_q(user, prefix: str, action: str = VIEW, *, households: bool = True) -> Q:
+    """``households=False``: ``prefix`` leads to a row with area fields (town, community) that is
+    not a household (a vagrant record, a task about a community); no household-set role sees it."""
     if user is None or not user.is_authenticated or not user.is_active:
         return _NOTHING
     if action != VIEW and not user.can_write:
         return _NOTHING
-    if user.is_volunteer:
-        from visits.selectors import paired_household_ids
-
-        return Q(**{f"{prefix}pk__in" if prefix == "" else f"{prefix}id__in": paired_household_ids(user)})
+    households_of = _household_scope(user)
+    if households_of is not None:
+        if not households:
+            return _NOTHING
+        return Q(**{"pk__in" if prefix == "" else f"{prefix}id__in": households_of(user)})
     if user.sees_whole_city:
         return Q()
     division = user.division

@@ -58,6 +58,12 @@ class HomeView(VisitViewSwitch, TemplateView):
     template_name = "home.html"
     visit_view_class = VisitHomeView
 
+    def get(self, request, *args, **kwargs):
+        if getattr(request.user, "is_case_role", False):
+            # The joint meeting's secretariat and liaisons work from its page (issue 15).
+            return HttpResponseRedirect(reverse("meetings:home"))
+        return super().get(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         user = self.request.user
         households = Household.objects.restrict(user).filter(status=c.RecordStatus.ACTIVE)

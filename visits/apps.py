@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class VisitsConfig(AppConfig):
     name = "visits"
     verbose_name = _("探访关爱")
+
+    def ready(self):
+        from accounts.choices import Role
+        from core.scoping import register_household_scope
+
+        from .selectors import paired_household_ids
+
+        register_household_scope(Role.VOLUNTEER, paired_household_ids)

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "assistance",
     "visits",
     "imports",
+    "meetings",
 ]
 
 MIDDLEWARE = [
@@ -263,6 +264,9 @@ SPECTACULAR_SETTINGS = {
         "PlanStatusEnum": "assistance.choices.PlanStatus",
         "PlanActionStatusEnum": "assistance.choices.ActionStatus",
         "ProviderKindEnum": "assistance.choices.ProviderKind",
+        "JointCaseStatusEnum": "meetings.choices.CaseStatus",
+        "MeetingStatusEnum": "meetings.choices.MeetingStatus",
+        "ResolutionTaskStatusEnum": "meetings.choices.TaskStatus",
         "NeedSourceEnum": "assistance.choices.NeedSource",
         "GroupEnum": "assessments.choices.Group",
         "AssistanceStatusKindEnum": "households.choices.AssistanceKind",

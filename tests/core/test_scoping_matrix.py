@@ -30,6 +30,7 @@ from core.views import ObjectListView, WriterRequiredMixin
 from households.api.urls import router
 from households.models import AssistanceStatus, Division, Household, Person, PolicyParameter
 from households.services import person_update
+from meetings.models import Department
 from tests.factories import PersonFactory, community, make_id_number
 
 pytestmark = pytest.mark.django_db
@@ -43,9 +44,14 @@ INSIDE = {
     "xiqu": ("yanzhou",),
     "xiqu_viewer": ("yanzhou",),
     "volunteer": ("huayuan_paired",),
+    # The joint meeting's roles see the households of their cases (fixtures below): the 人社
+    # liaison has a task on a 竹苑 case, the secretariat an endorsed 烟洲 case.
+    "liaison": ("zhuyuan",),
+    "secretariat": ("yanzhou",),
 }
 PERSONAS = tuple(INSIDE)
-READ_ONLY = ("manager", "xiqu_viewer", "volunteer")
+READ_ONLY = ("manager", "xiqu_viewer", "volunteer", "liaison", "secretariat")
+CASE_PERSONAS = ("liaison", "secretariat")
 WRITERS = ("admin_user", "dongqu", "huayuan", "xiqu")
 # Whole-city roles have nothing outside their area; they take part through the "inside" tests.
 SCOPED = tuple(p for p in PERSONAS if set(INSIDE[p]) != set(ALL_AREAS))
@@ -59,8 +65,8 @@ UNSCOPED_API = {"policy-parameter": "city-wide policy numbers (低保标准 ...)
 
 
 def inside(persona: str, model) -> tuple[str, ...]:
-    if persona == "volunteer" and model is Division:
-        return ()  # volunteers see households they visit, not the division tree
+    if persona in ("volunteer", *CASE_PERSONAS) and model is Division:
+        return ()  # volunteers and case roles see households, not the division tree
     if persona == "volunteer" and model is AssistanceStatus:
         return ()  # nor the assistance their households receive (issue 8: minimum necessary)
     return INSIDE[persona]
@@ -642,7 +648,7 @@ def test_matrix_is_not_empty():
     assert {r.name for r in UI_LIST_ROUTES} >= {"household-list", "person-list", "division-list"}
     api = {r.name for r in API_DETAIL_ROUTES}
     assert {"household-detail", "person-detail", "person-reveal", "status-detail", "division-detail"} <= api
-    assert set(SCOPED) == {"dongqu", "huayuan", "xiqu", "xiqu_viewer", "volunteer"}
+    assert set(SCOPED) == {"dongqu", "huayuan", "xiqu", "xiqu_viewer", "volunteer", "liaison", "secretariat"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -748,3 +754,271 @@ def test_every_list_page_can_be_exported():
     assert not missing, f"list views without export_columns: {missing}"
     names = {p.values[0] for p in EXPORT_ROUTES}
     assert {"households:household-list", "households:person-list", "assessments:task-list"} <= names
+
+
+# ---------------------------------------------------------------------------------------------
+# The joint meeting (issue 15): its roles in the households matrix above, and its own URLs.
+
+
+def _joint_case(household, author, *, status, departments=(), task_for=None):
+    """A case at a held meeting, made directly (the workflow is tested in tests/meetings)."""
+    from meetings.models import Department, JointCase, Meeting, ResolutionTask
+
+    meeting = Meeting.objects.create(
+        title=f"联席会议{household.pk}", held_on=dt.date.today(), status="held", created_by=author
+    )
+    meeting.departments.set(Department.objects.filter(code__in=departments))
+    seq = JointCase.objects.count() + 1
+    case = JointCase.objects.create(
+        household=household, year=2026, seq=seq, summary="案情", author=author, status=status, meeting=meeting
+    )
+    if task_for:
+        ResolutionTask.objects.create(
+            case=case,
+            meeting=meeting,
+            department=Department.objects.get(code=task_for),
+            action="决议事项",
+            deadline=dt.date.today(),
+            created_by=author,
+        )
+    return case
+
+
+def _case_role_user(username, role, department=None):
+    from accounts.choices import Role
+    from meetings.models import Department, Liaison
+    from tests.factories import UserFactory
+
+    user = UserFactory(username=username, role=getattr(Role, role))
+    if department:
+        Liaison.objects.create(user=user, department=Department.objects.get(code=department))
+    return user
+
+
+@pytest.fixture
+def liaison(world, dongqu):
+    """The 人社 liaison: a task for 人社 on a 竹苑 case, nothing else."""
+    _joint_case(world["zhuyuan"].household, dongqu, status="resolving", task_for="hr_social_security")
+    return _case_role_user("renshe", "DEPARTMENT_LIAISON", "hr_social_security")
+
+
+@pytest.fixture
+def secretariat(world, xiqu):
+    """The city secretariat: an endorsed 烟洲 case; a 花苑 case still at the town is not theirs."""
+    _joint_case(world["yanzhou"].household, xiqu, status="on_agenda")
+    _joint_case(world["huayuan_other"].household, xiqu, status="submitted")
+    return _case_role_user("mishu", "SECRETARIAT")
+
+
+@pytest.fixture
+def zhujian(world):
+    return _case_role_user("zhujian", "DEPARTMENT_LIAISON", "housing")
+
+
+@pytest.fixture
+def joint_world(world, dongqu, mishu_user):
+    """A 花苑 case resolving at a meeting of 人社 and 医保, with a 人社 task: one object per model."""
+    from meetings.models import Department, JointCase, Meeting, ResolutionTask
+
+    case = _joint_case(
+        world["huayuan_paired"].household,
+        dongqu,
+        status="resolving",
+        departments=("hr_social_security", "medical_insurance"),
+        task_for="hr_social_security",
+    )
+    return {
+        JointCase: case,
+        Meeting: case.meeting,
+        ResolutionTask: case.tasks.get(),
+        Household: world["huayuan_paired"].household,
+        Department: Department.objects.get(code="housing"),
+    }
+
+
+@pytest.fixture
+def mishu_user(db):
+    return _case_role_user("mishu2", "SECRETARIAT")
+
+
+# Who must not reach the 花苑 case, its meeting or its task (404; volunteers 403 on staff pages).
+JOINT_OUTSIDERS = ("xiqu", "xiqu_viewer", "volunteer", "zhujian")
+# Who reaches them (read pages 200).
+JOINT_INSIDERS = ("admin_user", "manager", "dongqu", "huayuan", "liaison", "mishu_user")
+# Valid data for every write URL: if scoping were missing, the write would succeed.
+JOINT_POST_DATA = {
+    "case-update": {"summary": "被篡改", "version": 1},
+    "case-transition": {"to": "withdrawn", "note": "撤回"},
+    "case-schedule": {},
+    "case-unschedule": {},
+    "task-create": {"department": 4, "action": "篡改", "deadline": "2099-01-01"},
+    "case-create": {"summary": "篡改"},
+    "meeting-update": {"title": "篡改", "held_on": "2026-01-01", "version": 1},
+    "meeting-transition": {"to": "cancelled"},
+    "task-report": {"status": "done", "text": "篡改", "version": 1},
+}
+JOINT_API_DATA = {
+    "partial_update": {"summary": "篡改", "title": "篡改"},
+    "transition": {"to": "withdrawn", "note": "撤回"},
+    "schedule": {},
+    "unschedule": {},
+    "report": {"status": "done", "text": "篡改"},
+}
+
+
+def _joint_ui_routes():
+    prefix, resolver = get_resolver().namespace_dict["meetings"]
+    routes = []
+    for pattern in resolver.url_patterns:
+        view = pattern.callback.view_class
+        ints = [k for k, conv in pattern.pattern.converters.items() if isinstance(conv, IntConverter)]
+        methods = tuple(m for m in ("get", "post") if m in view.http_method_names and hasattr(view, m))
+        routes.append(
+            UiRoute(
+                pattern.name,
+                prefix + str(pattern.pattern),
+                view,
+                ints[0] if ints else None,
+                (),
+                methods,
+                False,
+            )
+        )
+    return routes
+
+
+JOINT_UI_ROUTES = _joint_ui_routes()
+
+
+def _joint_api_routes():
+    from meetings.api.urls import router as joint_router
+
+    routes = []
+    for pattern in joint_router.urls:
+        regex = pattern.pattern.regex.pattern
+        viewset = getattr(pattern.callback, "cls", None)
+        actions = getattr(pattern.callback, "actions", None)
+        if not actions or "(?P<format>" in regex:
+            continue
+        basename = next(b for prefix, vs, b in joint_router.registry if vs is viewset)
+        routes.append(ApiRoute(pattern.name, regex, viewset, dict(actions), basename))
+    return routes
+
+
+JOINT_API_ROUTES = _joint_api_routes()
+
+
+def _joint_snapshot():
+    from meetings.models import JointCase, Meeting, ProgressReport, ResolutionTask
+
+    return (
+        JointCase.history.count(),
+        Meeting.history.count(),
+        ResolutionTask.history.count(),
+        ProgressReport.objects.count(),
+        JointCase.objects.count(),
+        Meeting.objects.count(),
+    )
+
+
+@pytest.mark.parametrize("persona", JOINT_OUTSIDERS)
+@pytest.mark.parametrize("route", [r for r in JOINT_UI_ROUTES if r.object_kwarg], ids=str)
+def test_joint_meeting_pages_are_404_outside(route, persona, persona_client, joint_world):
+    _user, client = persona_client(persona)
+    before = _joint_snapshot()
+    url = route.url(joint_world[route.model])
+    for method in route.methods:
+        response = _call(client, method, url, JOINT_POST_DATA.get(route.name, {}))
+        expected = (403, 404) if persona == "volunteer" else (404,)
+        assert response.status_code in expected, (method, response.status_code)
+    assert _joint_snapshot() == before
+
+
+@pytest.mark.parametrize("persona", JOINT_INSIDERS)
+@pytest.mark.parametrize(
+    "route",
+    [r for r in JOINT_UI_ROUTES if r.object_kwarg and "get" in r.methods and r.model is not Household],
+    ids=str,
+)
+def test_joint_meeting_pages_open_inside(route, persona, persona_client, joint_world):
+    """Positive control: read pages open for everyone the case belongs to; write pages are 200 or
+    the 404 of a write the persona may not make, never a 500."""
+    _user, client = persona_client(persona)
+    response = client.get(route.url(joint_world[route.model]))
+    if route.name in ("case-detail", "meeting-detail", "meeting-print", "task-detail"):
+        assert response.status_code == 200
+    else:
+        assert response.status_code in (200, 404)
+
+
+@pytest.mark.parametrize("persona", (*JOINT_OUTSIDERS, *JOINT_INSIDERS))
+@pytest.mark.parametrize("route", [r for r in JOINT_UI_ROUTES if r.object_kwarg is None], ids=str)
+def test_joint_meeting_lists_show_only_what_is_theirs(route, persona, persona_client, joint_world):
+    _user, client = persona_client(persona)
+    response = client.get(route.url(), {"per_page": 200})
+    if persona == "volunteer":
+        assert response.status_code in (403, 404)
+        return
+    if route.name == "meeting-create":
+        assert response.status_code == (200 if persona in ("admin_user", "mishu_user") else 404)
+        return
+    assert response.status_code == 200
+    if "object_list" not in response.context or route.model is None:
+        return
+    shown = {obj.pk for obj in response.context["object_list"]}
+    obj = joint_world.get(route.model)
+    if obj is None or route.name == "department-list":
+        return
+    assert (obj.pk in shown) == (persona in JOINT_INSIDERS), (persona, route.name)
+
+
+@pytest.mark.parametrize("persona", JOINT_OUTSIDERS)
+@pytest.mark.parametrize(
+    "route", [r for r in JOINT_API_ROUTES if r.detail and r.model is not Department], ids=str
+)  # departments are city-wide reference data (every staff user reads them)
+def test_joint_meeting_api_is_404_outside(route, persona, persona_client, joint_world):
+    _user, client = persona_client(persona)
+    before = _joint_snapshot()
+    obj = joint_world[route.model]
+    for method, action in route.actions.items():
+        data = JOINT_API_DATA.get(action, {})
+        response = _call(client, method, route.url(obj.pk), data, api=True)
+        missing = _call(client, method, route.url(_missing_pk(route.model)), data, api=True)
+        assert response.status_code == missing.status_code, (method, action)
+        if route.model is not Department:
+            assert response.status_code in ((403,) if persona == "volunteer" else (404, 405)), (
+                method,
+                action,
+            )
+    assert _joint_snapshot() == before
+
+
+@pytest.mark.parametrize("persona", (*JOINT_OUTSIDERS, *JOINT_INSIDERS))
+@pytest.mark.parametrize(
+    "route", [r for r in JOINT_API_ROUTES if not r.detail and "get" in r.actions], ids=str
+)
+def test_joint_meeting_api_lists_show_only_what_is_theirs(route, persona, persona_client, joint_world):
+    _user, client = persona_client(persona)
+    response = client.get(route.url(), {"page_size": 500})
+    if persona == "volunteer":
+        assert response.status_code == 403
+        return
+    assert response.status_code == 200
+    shown = {row["id"] for row in response.json()["results"]}
+    if route.model is not Department:
+        assert (joint_world[route.model].pk in shown) == (persona in JOINT_INSIDERS), persona
+
+
+def test_every_joint_meeting_url_is_in_the_matrix(joint_world):
+    names = {r.name for r in JOINT_UI_ROUTES}
+    assert {"case-detail", "meeting-detail", "task-detail", "case-list", "task-report"} <= names
+    for route in JOINT_UI_ROUTES:
+        if route.object_kwarg:
+            assert route.model in joint_world, f"{route.name}: no {route.model} in joint_world"
+            if "post" in route.methods:
+                assert route.name in JOINT_POST_DATA, f"{route.name}: add JOINT_POST_DATA"
+    for route in JOINT_API_ROUTES:
+        assert route.model in joint_world, route.name
+        for action in _write_actions(route).values():
+            if route.detail and action not in ("update",):
+                assert action in JOINT_API_DATA, f"api:{route.name} {action}"

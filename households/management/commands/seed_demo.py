@@ -43,3 +43,9 @@ class Command(BaseCommand):
             from assistance.demo import make_demo_care
 
             self.stdout.write(f"demo push and care plans: {make_demo_care()}")
+            from meetings.demo import make_demo_meetings
+
+            meetings = make_demo_meetings()
+            for username, role, area in meetings.pop("logins", []):
+                self.stdout.write(f"  login {username} / {DEMO_PASSWORD}  ({role}, {area})")
+            self.stdout.write(f"demo joint meetings: {meetings}")
