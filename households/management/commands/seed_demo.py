@@ -43,3 +43,6 @@ class Command(BaseCommand):
             from assistance.demo import make_demo_care
 
             self.stdout.write(f"demo push and care plans: {make_demo_care()}")
+            from employment.demo import make_demo_employment
+
+            self.stdout.write(f"demo employment help: {make_demo_employment()}")
