@@ -60,6 +60,7 @@ def set_employment(*, person: Person, user, employment: str) -> None:
     person.refresh_from_db()
     if person.employment == employment:
         return
+    person._history_user = user  # also outside a web request (API threads, jobs, tests)
     registry.person_update(person=person, user=user, data={"employment": employment})
 
 
