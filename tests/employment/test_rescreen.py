@@ -38,9 +38,16 @@ def _assert_left_with_history(person, worker):
     assert row.prev_record.employment == "unemployed"
 
 
-def test_referral_outcome_employed_ends_the_unemployed_placement(screened, huayuan, django_capture_on_commit_callbacks):
+def test_referral_outcome_employed_ends_the_unemployed_placement(
+    screened, huayuan, django_capture_on_commit_callbacks
+):
     referral = services.referral_add(
-        person=screened, user=huayuan, kind="recommendation", employer="明阳电器", position="装配工", referred_on=TODAY
+        person=screened,
+        user=huayuan,
+        kind="recommendation",
+        employer="明阳电器",
+        position="装配工",
+        referred_on=TODAY,
     )
     with django_capture_on_commit_callbacks(execute=True):
         services.referral_outcome(
@@ -54,7 +61,12 @@ def test_referral_outcome_employed_ends_the_unemployed_placement(screened, huayu
 
 def test_the_outcome_page_does_the_same(screened, huayuan, login, django_capture_on_commit_callbacks):
     referral = services.referral_add(
-        person=screened, user=huayuan, kind="recruitment", employer="华帝", position="包装工", referred_on=TODAY
+        person=screened,
+        user=huayuan,
+        kind="recruitment",
+        employer="华帝",
+        position="包装工",
+        referred_on=TODAY,
     )
     with django_capture_on_commit_callbacks(execute=True):
         response = login(huayuan).post(
@@ -76,13 +88,19 @@ def test_a_public_welfare_placement_is_employment_and_leaving_it_brings_the_pers
     _assert_left_with_history(screened, huayuan)
     with django_capture_on_commit_callbacks(execute=True):
         services.placement_end(
-            placement=placement, user=huayuan, end_date=TODAY, reason="合同到期", employment_after="unemployed"
+            placement=placement,
+            user=huayuan,
+            end_date=TODAY,
+            reason="合同到期",
+            employment_after="unemployed",
         )
     assert in_group(screened)
     assert GroupDecision.objects.filter(person=screened, group="unemployed").count() == 2  # two stays
 
 
-def test_profile_edit_of_the_status_feeds_the_rules_too(screened, huayuan, login, django_capture_on_commit_callbacks):
+def test_profile_edit_of_the_status_feeds_the_rules_too(
+    screened, huayuan, login, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = login(huayuan).post(
             f"/employment/persons/{screened.pk}/profile/",
