@@ -9,11 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from core.filters import IdFilter
 from households import choices as hc
 from households.filtersets import _communities, _towns
-from households.models import Division, Household, Person
+from households.models import Division, Person
 
 from . import choices as c
 from . import selectors
-from .models import Placement, Post, Referral, SurveyContact, Training
+from .models import Placement, Post, Referral, SurveyContact, SurveyHousehold, Target, Training
 
 ALL = _("全部")
 BASIS_CHOICES = [
@@ -71,7 +71,7 @@ class TargetFilterSet(filters.FilterSet):
     sex = filters.ChoiceFilter(label=_("性别"), choices=hc.Sex.choices, empty_label=ALL)
 
     class Meta:
-        model = Person
+        model = Target
         fields = ["q", "basis", "employment", "intention", "town", "community", "surveyed", "placed", "sex"]
 
     def filter_q(self, queryset, name, value):
@@ -218,7 +218,7 @@ class SurveyHouseholdFilterSet(filters.FilterSet):
     )
 
     class Meta:
-        model = Household
+        model = SurveyHousehold
         fields = ["state", "town", "community", "since"]
 
     def filter_queryset(self, queryset):

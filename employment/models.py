@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 
 from core.concurrency import version_field
 from core.scoping import VIEW, scoped_queryset
+from households.models import Household, Person
 
 from . import choices as c
 
@@ -27,6 +28,24 @@ class PersonScoped(scoped_queryset("person__household__")):
 
 class HouseholdScoped(scoped_queryset("household__")):
     volunteers_see = False
+
+
+class Target(Person):
+    """A person seen as a target of the drive (the list 就业帮扶对象 is of these, not of everyone)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("就业帮扶对象")
+        verbose_name_plural = _("就业帮扶对象")
+
+
+class SurveyHousehold(Household):
+    """A household seen by the survey (the lists behind the survey page's numbers)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("摸排家庭")
+        verbose_name_plural = _("摸排家庭")
 
 
 class EmploymentProfile(models.Model):

@@ -29,7 +29,16 @@ from .filtersets import (
     TargetFilterSet,
     TrainingFilterSet,
 )
-from .models import EmploymentProfile, Placement, Post, Referral, SurveyContact, Training
+from .models import (
+    EmploymentProfile,
+    Placement,
+    Post,
+    Referral,
+    SurveyContact,
+    SurveyHousehold,
+    Target,
+    Training,
+)
 
 PERSON_PATH = ("person__household__town", "person__household__community")
 
@@ -40,7 +49,7 @@ PERSON_PATH = ("person__household__town", "person__household__community")
 class TargetListView(StaffOnlyMixin, ObjectListView):
     """帮扶对象: the people the drive is for, in the user's area."""
 
-    model = Person
+    model = Target
     filterset_class = TargetFilterSet
     template_name = "employment/target_list.html"
     export_columns = exports.TARGET_COLUMNS
@@ -49,7 +58,7 @@ class TargetListView(StaffOnlyMixin, ObjectListView):
 
     def base_queryset(self):
         return selectors.targets(
-            Person.objects.select_related("household__town", "household__community", "employment_profile")
+            Target.objects.select_related("household__town", "household__community", "employment_profile")
         )
 
     def get_queryset(self):
@@ -132,7 +141,7 @@ class SurveyListView(StaffOnlyMixin, ObjectListView):
 class SurveyHouseholdListView(StaffOnlyMixin, ObjectListView):
     """The households behind one number of the survey page."""
 
-    model = Household
+    model = SurveyHousehold
     filterset_class = SurveyHouseholdFilterSet
     template_name = "employment/survey_households.html"
     export_columns = exports.SURVEY_HOUSEHOLD_COLUMNS
@@ -141,7 +150,7 @@ class SurveyHouseholdListView(StaffOnlyMixin, ObjectListView):
     filter_defaults = {"state": "target"}
 
     def base_queryset(self):
-        return Household.objects.select_related("town", "community").prefetch_related("members")
+        return SurveyHousehold.objects.select_related("town", "community").prefetch_related("members")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from assessments.api.views import StaffOnlyApiMixin
 from core.api import ScopedViewSetMixin, VersionedViewSetMixin
 from core.serializers import service_errors
-from households.models import Household, Person
+from households.models import Household
 
 from .. import selectors, services
 from ..filtersets import (
@@ -19,7 +19,7 @@ from ..filtersets import (
     TargetFilterSet,
     TrainingFilterSet,
 )
-from ..models import EmploymentProfile, Placement, Post, Referral, SurveyContact, Training
+from ..models import EmploymentProfile, Placement, Post, Referral, SurveyContact, Target, Training
 from . import serializers as s
 
 PERSON_PATH = ("person__household__town", "person__household__community")
@@ -43,7 +43,7 @@ class TargetViewSet(StaffOnlyApiMixin, ScopedViewSetMixin, viewsets.ReadOnlyMode
     """People the drive is for: the ``unemployed`` group and working-age members of 低保/低边
     households. Filters as on the page (basis, employment, town, surveyed, placed ...)."""
 
-    queryset = selectors.targets(Person.objects.select_related("household__town", "household__community"))
+    queryset = selectors.targets(Target.objects.select_related("household__town", "household__community"))
     serializer_class = s.TargetSerializer
     filterset_class = TargetFilterSet
 

@@ -748,3 +748,7 @@ def test_every_list_page_can_be_exported():
     assert not missing, f"list views without export_columns: {missing}"
     names = {p.values[0] for p in EXPORT_ROUTES}
     assert {"households:household-list", "households:person-list", "assessments:task-list"} <= names
+
+
+# --- h-employ: the employment app's URLs and API routes, on the same world and personas ---
+from tests.employment.scoping_matrix import *  # noqa: E402, F403
