@@ -78,8 +78,9 @@ def make_demo_employment(*, seed: int = 2026, limit: int = 6000) -> dict:
         _profiles(rng, people, worker, today)
         surveys = _surveys(rng, people, worker, today)
         trainings = _trainings(rng, people, worker, today)
-        placements = _placements(rng, people, posts, worker, today)
-        referrals = _referrals(rng, people, worker, today)
+        workers = [p for p in people if p[0] in able]
+        placements = _placements(rng, workers, posts, worker, today)
+        referrals = _referrals(rng, workers, worker, today)
     return {
         "posts": len(posts),
         "surveys": surveys,

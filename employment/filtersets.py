@@ -80,7 +80,7 @@ class TargetFilterSet(filters.FilterSet):
     def filter_basis(self, queryset, name, value):
         if value == "unemployed":
             return queryset.filter(selectors.in_unemployed_group())
-        return queryset.filter(selectors.household_holds((value,)), selectors.working_age_q())
+        return queryset.filter(selectors.household_holds((value,)) & selectors.working_age_q())
 
     def filter_surveyed(self, queryset, name, value):
         contacts = Exists(SurveyContact.objects.filter(household_id=OuterRef("household_id")))

@@ -41,14 +41,15 @@ def working_age_q(on: dt.date | None = None, prefix: str = "") -> Q:
     )
 
 
-def in_unemployed_group():
-    return Exists(GroupDecision.objects.filter(person=OuterRef("pk"), group=Group.UNEMPLOYED, active=True))
+def in_unemployed_group() -> Q:
+    """Uncorrelated ``IN (subquery)`` filters: evaluated once per query (a hash semi-join), where
+    a correlated EXISTS per person made SQLite scan the statuses once per row (23 s for 7k people)."""
+    return Q(pk__in=GroupDecision.objects.filter(group=Group.UNEMPLOYED, active=True).values("person_id"))
 
 
-def household_holds(kinds=TARGET_KINDS, outer: str = "household_id"):
-    return Exists(
-        AssistanceStatus.objects.current().filter(person__household_id=OuterRef(outer), kind__in=kinds)
-    )
+def household_holds(kinds=TARGET_KINDS, field: str = "household_id") -> Q:
+    holders = AssistanceStatus.objects.current().filter(kind__in=kinds).values("person__household_id")
+    return Q(**{f"{field}__in": holders})
 
 
 def targets(queryset=None, on: dt.date | None = None):
@@ -62,8 +63,7 @@ def targets(queryset=None, on: dt.date | None = None):
 
 def target_households(queryset=None, on: dt.date | None = None):
     queryset = Household.objects.all() if queryset is None else queryset
-    members = targets(on=on).filter(household_id=OuterRef("pk"))
-    return queryset.filter(Exists(members))
+    return queryset.filter(pk__in=targets(on=on).values("household_id"))
 
 
 SURVEY_STATES = {

@@ -6,24 +6,24 @@ app_name = "employment"
 
 urlpatterns = [
     path("employment/", views.TargetListView.as_view(), name="target-list"),
-    path("employment/persons/<int:pk>/", views.PersonEmploymentView.as_view(), name="person"),
-    path("employment/persons/<int:pk>/profile/", views.ProfileEditView.as_view(), name="profile-edit"),
+    path("employment/people/<int:pk>/", views.PersonEmploymentView.as_view(), name="person"),
+    path("employment/people/<int:pk>/profile/", views.ProfileEditView.as_view(), name="profile-edit"),
     path(
-        "employment/persons/<int:pk>/trainings/new/",
+        "employment/people/<int:pk>/trainings/new/",
         views.TrainingCreateView.as_view(),
         name="training-create",
     ),
     path(
-        "employment/persons/<int:pk>/placements/new/",
+        "employment/people/<int:pk>/placements/new/",
         views.PlacementCreateView.as_view(),
         name="placement-create",
     ),
     path(
-        "employment/persons/<int:pk>/referrals/new/",
+        "employment/people/<int:pk>/referrals/new/",
         views.ReferralCreateView.as_view(),
         name="referral-create",
     ),
-    path("employment/persons/<int:pk>/surveys/new/", views.SurveyCreateView.as_view(), name="survey-create"),
+    path("employment/people/<int:pk>/surveys/new/", views.SurveyCreateView.as_view(), name="survey-create"),
     path("employment/trainings/", views.TrainingListView.as_view(), name="training-list"),
     path("employment/trainings/<int:pk>/finish/", views.TrainingFinishView.as_view(), name="training-finish"),
     path("employment/posts/", views.PostListView.as_view(), name="post-list"),

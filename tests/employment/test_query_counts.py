@@ -79,7 +79,7 @@ def test_person_page_query_count_does_not_grow_with_records(login, huayuan, admi
     person = jobless()
     post = Post.objects.create(town=town("东区街道"), name="岗位", employer="东区", capacity=50)
     client = login(huayuan)
-    url = f"/employment/persons/{person.pk}/"
+    url = f"/employment/people/{person.pk}/"
     client.get(url)
     few = count_queries(client, url)
     for _ in range(10):

@@ -75,7 +75,7 @@ def test_the_outcome_page_does_the_same(screened, huayuan, login, django_capture
         )
     assert response.status_code == 302
     _assert_left_with_history(screened, huayuan)
-    page = login(huayuan).get(f"/employment/persons/{screened.pk}/").content.decode()
+    page = login(huayuan).get(f"/employment/people/{screened.pk}/").content.decode()
     assert "退出" in page and "华帝股份" in page
 
 
@@ -103,7 +103,7 @@ def test_profile_edit_of_the_status_feeds_the_rules_too(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = login(huayuan).post(
-            f"/employment/persons/{screened.pk}/profile/",
+            f"/employment/people/{screened.pk}/profile/",
             {"employment": "employed", "education": "junior", "intention": "wage_job", "skills": "电工"},
         )
     assert response.status_code == 302, response.content.decode()[:500]
