@@ -67,6 +67,8 @@ def make_demo_employment(*, seed: int = 2026, limit: int = 6000) -> dict:
             "id", "household_id", "household__town_id", "household__community__name", "household__town__name"
         )[:limit]
     )
+    # Only people able to work are placed or hired in the demo.
+    able = set(targets(Person.objects.exclude(labor_capacity="none")).values_list("id", flat=True))
 
     def worker(community_name, town_name):
         return users[
