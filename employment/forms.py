@@ -39,8 +39,11 @@ class ProfileForm(VersionedFormMixin, forms.ModelForm):
         ]
         widgets = {"note": forms.Textarea(attrs={"rows": 3})}
 
+    field_order = ["employment"]
+
     def __init__(self, *args, user=None, person: Person | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.order_fields(["employment", *self.Meta.fields])
         if person is not None:
             self.fields["employment"].initial = person.employment
 
@@ -89,7 +92,12 @@ class PostForm(VersionedFormMixin, forms.ModelForm):
 
 
 class PlacementForm(forms.Form):
-    post = forms.ModelChoiceField(label=_("公益性岗位"), queryset=Post.objects.none())
+    post = forms.ModelChoiceField(
+        label=_("公益性岗位"),
+        queryset=Post.objects.none(),
+        empty_label=_("请选择岗位"),
+        help_text=_("本人所在镇街招用中的岗位"),
+    )
     start_date = _date(_("上岗日期"), initial=timezone.localdate)
     planned_end = _date(_("任职期满日期"), required=False, help_text=_("不填则按累计任职期限计算"))
 
