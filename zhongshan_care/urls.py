@@ -11,9 +11,9 @@ from accounts.api_tokens import ApiTokenViewSet, ObtainTokenView
 from accounts.views import LoginView, LogoutEverywhereView, TokenListView, TokenRevokeView
 from assessments.api.urls import router as assessments_router
 from assistance.api.urls import router as assistance_router
-from employment.api.urls import router as employment_router
 from core.api_exports import ExportViewSet
 from core.api_jobs import router as jobs_router
+from employment.api.urls import router as employment_router
 from households.api.urls import router
 from households.views import HomeView
 from imports.api.urls import router as imports_router
