@@ -219,3 +219,7 @@ class SurveyProgressSerializer(serializers.Serializer):
     not_reached = serializers.IntegerField()
     not_surveyed = serializers.IntegerField()
     rate = serializers.IntegerField(allow_null=True)
+
+
+class ProgressQuerySerializer(serializers.Serializer):
+    since = serializers.DateField(required=False, help_text="只计此日期起的联系（年-月-日）")

@@ -207,9 +207,17 @@ class SurveyContactViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixin
         with service_errors():
             serializer.instance = services.survey_record(user=self.request.user, **serializer.validated_data)
 
-    @extend_schema(responses=s.SurveyProgressSerializer(many=True))
+    @extend_schema(parameters=[s.ProgressQuerySerializer], responses=s.SurveyProgressSerializer(many=True))
     @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
     def progress(self, request):
+        """Per town (all 23 for city-wide roles, else the user's own): households to survey,
+        surveyed, on site, by phone, reached, never reached, not surveyed; ``?since=`` a date."""
+        query = s.ProgressQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         user = request.user
-        rows = selectors.survey_progress(Household.objects.restrict(user), selectors.visible_towns(user))
+        rows = selectors.survey_progress(
+            Household.objects.restrict(user),
+            selectors.visible_towns(user),
+            since=query.validated_data.get("since"),
+        )
         return Response(s.SurveyProgressSerializer(rows, many=True).data)

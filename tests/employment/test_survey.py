@@ -192,3 +192,12 @@ def test_survey_of_a_person_from_another_household_is_refused(registry, login, h
         content_type="application/json",
     )
     assert response.status_code == 400 and "不是本家庭成员" in response.json()["person"][0]
+
+
+def test_api_progress_takes_a_period_and_refuses_a_bad_date(registry, login, dongqu):
+    client = login(dongqu)
+    since = (TODAY - dt.timedelta(days=10)).isoformat()
+    (row,) = client.get("/api/employment-surveys/progress/", {"since": since}).json()
+    assert row["surveyed"] == 2
+    bad = client.get("/api/employment-surveys/progress/", {"since": "上个月"})
+    assert bad.status_code == 400 and "since" in bad.json()
