@@ -105,3 +105,26 @@ def test_target_list_search_and_basis(login, huayuan):
     assert shown(basis="dibian") == {b.pk}
     assert shown(basis="dibao") == {a.pk}
     assert shown(surveyed="no") == {a.pk, b.pk}
+
+
+def test_api_profile_upsert_sets_the_status_and_checks_the_version(login, huayuan, person):
+    from households.models import Person
+
+    client = login(huayuan)
+    created = client.post(
+        "/api/employment-profiles/",
+        {"person": person.pk, "employment": "flexible", "education": "senior", "care_duties": True},
+        content_type="application/json",
+    )
+    assert created.status_code == 201, created.content
+    assert created.json()["employment"] == "flexible"
+    assert Person.objects.get(pk=person.pk).employment == "flexible"
+    url = f"/api/employment-profiles/{created.json()['id']}/"
+    etag = client.get(url)["ETag"]
+    assert (
+        client.patch(url, {"skills": "电工"}, content_type="application/json", HTTP_IF_MATCH=etag).status_code
+        == 200
+    )
+    stale = client.patch(url, {"skills": "缝纫"}, content_type="application/json", HTTP_IF_MATCH=etag)
+    assert stale.status_code == 412 and "此记录已被他人修改" in stale.json()["detail"]
+    assert EmploymentProfile.objects.get(person=person).skills == "电工"
