@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "visits",
     "imports",
     "meetings",
+    "employment",
 ]
 
 MIDDLEWARE = [

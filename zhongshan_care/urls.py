@@ -13,6 +13,7 @@ from assessments.api.urls import router as assessments_router
 from assistance.api.urls import router as assistance_router
 from core.api_exports import ExportViewSet
 from core.api_jobs import router as jobs_router
+from employment.api.urls import router as employment_router
 from households.api.urls import router
 from households.views import HomeView
 from imports.api.urls import router as imports_router
@@ -37,6 +38,7 @@ api_urlpatterns = [
     path("", include(assistance_router.urls)),
     path("", include(jobs_router.urls)),
     path("", include(meetings_router.urls)),
+    path("", include(employment_router.urls)),
     path("token/", ObtainTokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its init script as a file: no inline script under the CSP.
@@ -53,6 +55,7 @@ urlpatterns = [
     path("imports/", include("imports.urls")),
     path("", include("assessments.urls")),
     path("", include("assistance.urls")),
+    path("", include("employment.urls")),
     path("", include("core.urls")),
     path("", include("accounts.urls")),
     path("", include("meetings.urls")),

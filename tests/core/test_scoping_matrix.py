@@ -1022,3 +1022,5 @@ def test_every_joint_meeting_url_is_in_the_matrix(joint_world):
         for action in _write_actions(route).values():
             if route.detail and action not in ("update",):
                 assert action in JOINT_API_DATA, f"api:{route.name} {action}"
+# --- h-employ: the employment app's URLs and API routes, on the same world and personas ---
+from tests.employment.scoping_matrix import *  # noqa: E402, F403

@@ -49,3 +49,6 @@ class Command(BaseCommand):
             for username, role, area in meetings.pop("logins", []):
                 self.stdout.write(f"  login {username} / {DEMO_PASSWORD}  ({role}, {area})")
             self.stdout.write(f"demo joint meetings: {meetings}")
+            from employment.demo import make_demo_employment
+
+            self.stdout.write(f"demo employment help: {make_demo_employment()}")
