@@ -160,3 +160,26 @@ def person_times(user, *, since, until):
     for row in activities.values("kind").annotate(n=Sum("other_count")):
         result[ACTIVITY_SERVICE[row["kind"]]] += row["n"] or 0
     return result
+
+
+def teams_with_counts(teams):
+    from django.db.models import Count, OuterRef, Subquery
+
+    from .models import TeamMember
+
+    def count_of(queryset):
+        return Subquery(queryset.order_by().values("team").annotate(n=Count("id")).values("n")[:1])
+
+    members = TeamMember.objects.filter(team=OuterRef("pk"), is_active=True)
+    pairings = Pairing.objects.filter(team=OuterRef("pk"), ended_on__isnull=True)
+    from django.db.models.functions import Coalesce
+
+    return teams.annotate(
+        member_count=Coalesce(count_of(members), 0), pairing_count=Coalesce(count_of(pairings), 0)
+    )
+
+
+def activities_with_counts(activities):
+    from django.db.models import Count
+
+    return activities.annotate(participant_count=Count("participants", distinct=True))

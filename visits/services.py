@@ -122,6 +122,7 @@ def visit_record(
     if not may_record_visit(user, household):
         raise ValidationError(_("您不能为该家庭记录探访。"))
     _check_services(services)
+    fields.setdefault("team", _team_for(user, household))
     visit = Visit(
         household=household,
         recorded_by=user,
@@ -144,6 +145,14 @@ def visit_record(
             return Visit.objects.get(idempotency_key=key)  # the other send won the race
         raise
     return visit
+
+
+def _team_for(user, household):
+    """The team the visit is for: the visitor's own paired team, else any open pairing's team."""
+    pairings = Pairing.objects.filter(household=household, ended_on__isnull=True).select_related("team")
+    own = pairings.filter(team__members__user=user).first()
+    chosen = own or pairings.order_by("id").first()
+    return chosen.team if chosen else None
 
 
 def _check_services(services) -> None:

@@ -16,6 +16,7 @@ from core.api_jobs import router as jobs_router
 from households.api.urls import router
 from households.views import HomeView
 from imports.api.urls import router as imports_router
+from visits.api.urls import router as visits_router
 
 core_router = SimpleRouter()
 core_router.register("exports", ExportViewSet, basename="api-export")
@@ -35,6 +36,7 @@ api_urlpatterns = [
     path("", include(core_router.urls)),
     path("", include(assistance_router.urls)),
     path("", include(jobs_router.urls)),
+    path("", include(visits_router.urls)),
     path("token/", ObtainTokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its init script as a file: no inline script under the CSP.
@@ -53,6 +55,7 @@ urlpatterns = [
     path("", include("assistance.urls")),
     path("", include("core.urls")),
     path("", include("accounts.urls")),
+    path("", include("visits.urls")),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),

@@ -22,14 +22,20 @@ def _row(household):
 
 
 def _overdue(household) -> bool:
-    return selectors.visit_households(today=TODAY).filter(selectors.state_q("overdue", TODAY), pk=household.pk).exists()
+    return (
+        selectors.visit_households(today=TODAY)
+        .filter(selectors.state_q("overdue", TODAY), pk=household.pk)
+        .exists()
+    )
 
 
 @pytest.mark.parametrize(
     "group,tier,interval",
     [("elderly", "", 30), ("elderly", "high_risk", 7), ("child", "", 90), ("student", "dropout", 30)],
 )
-def test_due_on_the_last_day_of_the_interval_and_overdue_the_day_after(make_household, admin_user, group, tier, interval):
+def test_due_on_the_last_day_of_the_interval_and_overdue_the_day_after(
+    make_household, admin_user, group, tier, interval
+):
     on_time = make_household(group, tier)
     visited(on_time, TODAY - interval * DAY, user=admin_user)
     late = make_household(group, tier)
@@ -78,8 +84,13 @@ def test_a_verified_alert_brings_the_visit_forward(make_household, admin_user):
     household = make_household("child")
     visited(household, TODAY - 5 * DAY, user=admin_user)
     alert = Alert.objects.create(
-        person=household.head, town=household.town, kind="medical_bill", source="manual",
-        verify_deadline=TODAY, status="verified", confirmed=True,
+        person=household.head,
+        town=household.town,
+        kind="medical_bill",
+        source="manual",
+        verify_deadline=TODAY,
+        status="verified",
+        confirmed=True,
         verified_at=timezone.make_aware(dt.datetime.combine(TODAY - DAY, dt.time(9))),
     )
     assert due_of(_row(household)).on == TODAY and not _overdue(household)

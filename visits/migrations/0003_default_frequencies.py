@@ -20,7 +20,7 @@ def seed(apps, schema_editor):
     VisitFrequency.objects.bulk_create(
         [
             VisitFrequency(
-                group=g, tier=t, interval_days=d, effective_from=dt.date(2020, 1, 1), note="默认（domain.md 第6节）"
+                group=g, tier=t, interval_days=d, effective_from=dt.date(2020, 1, 1), note="默认：高风险每周、特殊困难老年人每月、其他每季度"
             )
             for g, t, d in defaults()
         ],
