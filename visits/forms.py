@@ -184,6 +184,15 @@ class VisitForm(VersionedFormMixin, _VisitFields):
         else:
             del self.fields["reason"]
 
+    def clean_visited_on(self):
+        return _not_future(self.cleaned_data["visited_on"])
+
+
+def _not_future(day):
+    if day and day > dt.date.today():
+        raise forms.ValidationError(_("探访日期不能晚于今天。"))
+    return day
+
 
 class PhoneVisitForm(forms.Form):
     """The volunteer's phone form: the common case (home visit, 探访慰问, all safe) is the default,
@@ -214,6 +223,9 @@ class PhoneVisitForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+
+    def clean_visited_on(self):
+        return _not_future(self.cleaned_data["visited_on"])
 
     def visit_fields(self) -> dict:
         data = self.cleaned_data
