@@ -29,6 +29,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
 
 from .choices import DueReason
 
@@ -64,16 +65,33 @@ def _case(freqs: dict, value_of) -> Case:
     return Case(*whens, default=Value(None), output_field=field)
 
 
+# The sets below are uncorrelated subqueries (``pk__in``): the database computes each once for
+# the whole query and probes it per household (a hashed subplan or a semi-join), which also holds
+# inside an aggregate's FILTER on the coverage page, where a correlated EXISTS runs per row.
+
+
+def households_in(groups=None, tiers: Q | None = None):
+    """Ids of households with a current member in these groups (or these (group, tier) pairs)."""
+    from assessments.models import GroupDecision
+    from households.choices import PersonStatus
+
+    decisions = GroupDecision.objects.filter(active=True, person__status=PersonStatus.ACTIVE)
+    if groups is not None:
+        decisions = decisions.filter(group__in=groups)
+    if tiers is not None:
+        decisions = decisions.filter(tiers)
+    return decisions.values("person__household_id")
+
+
 def required_q(freqs: dict) -> Q:
     """Households with a current member in a group that has a visit frequency."""
-    groups = sorted({g for g, _t in freqs})
-    return Q(Exists(_decisions().filter(group__in=groups)))
+    return Q(pk__in=households_in(sorted({g for g, _t in freqs})))
 
 
 def open_pairing_q() -> Q:
     from .models import Pairing
 
-    return Q(Exists(Pairing.objects.filter(household=OuterRef("pk"), ended_on__isnull=True)))
+    return Q(pk__in=Pairing.objects.filter(ended_on__isnull=True).values("household_id"))
 
 
 def with_schedule(households, today: dt.date, freqs: dict | None = None):
@@ -87,7 +105,6 @@ def with_schedule(households, today: dt.date, freqs: dict | None = None):
     freqs = freqs if freqs is not None else frequencies_in_force(today)
     visits = Visit.objects.filter(household=OuterRef("pk")).order_by("-visited_on", "-id")
     alerts = Alert.objects.filter(
-        person__household=OuterRef("pk"),
         confirmed=True,
         status__in=[AlertStatus.VERIFIED, AlertStatus.HANDLED, AlertStatus.CLOSED],
         verified_at__isnull=False,
@@ -108,20 +125,66 @@ def with_schedule(households, today: dt.date, freqs: dict | None = None):
     return annotated.annotate(visit_base=Coalesce("last_visit", "paired_on"))
 
 
-def _event_pending(field: str) -> Q:
-    return Q(**{f"{field}__isnull": False}) & (
-        Q(last_visit__isnull=True) | Q(**{f"{field}__gt": F("last_visit")})
+def overdue_q(today: dt.date, freqs: dict | None = None) -> Q:
+    """Paired households past their due date (a visit due today is not late yet).
+
+    For each interval d in force: the household has a member in a (group, tier) of interval d, no
+    visit in the last d days, and an open pairing older than d days (a new pairing has d days for
+    its first visit). A household late under its strictest interval is late under that term, and
+    late under a laxer one only if late under the strictest too. Plus a next date the last visitor
+    set that has passed, and a major event left unvisited for more than a day.
+    """
+    from .models import Pairing, Visit
+
+    freqs = freqs if freqs is not None else frequencies_in_force(today)
+    by_interval: dict[int, Q] = {}
+    for (group, tier), days in freqs.items():
+        by_interval[days] = by_interval.get(days, Q(pk__in=[])) | Q(group=group, tier=tier)
+    routine = Q(pk__in=[])
+    for days, tiers in sorted(by_interval.items()):
+        since = today - dt.timedelta(days=days)
+        paired_before = Pairing.objects.filter(ended_on__isnull=True, started_on__lt=since)
+        routine |= (
+            Q(pk__in=households_in(tiers=tiers))
+            & ~Q(pk__in=Visit.objects.filter(visited_on__gte=since).values("household_id"))
+            & Q(pk__in=paired_before.values("household_id"))
+        )
+    return routine | _typed_late(today) | _events_late(today)
+
+
+def _typed_late(today: dt.date) -> Q:
+    """The last visit named a next date that has passed."""
+    from .models import Visit
+
+    later = Visit.objects.filter(household=OuterRef(OuterRef("pk")), visited_on__gt=OuterRef("visited_on"))
+    return Q(
+        Exists(Visit.objects.filter(household=OuterRef("pk"), next_due_on__lt=today).filter(~Exists(later)))
     )
 
 
-def overdue_q(today: dt.date) -> Q:
-    """On schedule-annotated households: paired and past their due date (today is not late)."""
-    day_before = today - dt.timedelta(days=1)
-    routine = Q(threshold__isnull=False) & Q(visit_base__lt=F("threshold"))
-    typed = Q(last_next_due__lt=today)
-    risk = _event_pending("risk_on") & Q(risk_on__lt=day_before)
-    alert = _event_pending("alert_on") & Q(alert_on__lt=day_before)
-    return Q(paired_on__isnull=False) & (routine | typed | risk | alert)
+def _events_late(today: dt.date) -> Q:
+    """A major event before yesterday with no visit on or after its day (due within 24 hours)."""
+    from assessments.choices import AlertStatus, Tier
+    from assessments.models import Alert, GroupDecision
+
+    from .models import Visit
+
+    cutoff = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=1), dt.time()))
+    visit_since = Visit.objects.filter(household_id=OuterRef("hid"), visited_on__gte=OuterRef("day"))
+    risk = (
+        GroupDecision.objects.filter(active=True, tier=Tier.HIGH_RISK, decided_at__lt=cutoff)
+        .annotate(hid=F("person__household_id"), day=TruncDate("decided_at"))
+        .filter(~Exists(visit_since))
+        .values("hid")
+    )
+    alerts = Alert.objects.filter(
+        confirmed=True,
+        status__in=[AlertStatus.VERIFIED, AlertStatus.HANDLED, AlertStatus.CLOSED],
+        verified_at__lt=cutoff,
+    )
+    alerts = alerts.annotate(hid=F("person__household_id"), day=TruncDate("verified_at"))
+    events = Q(pk__in=risk) | Q(pk__in=alerts.filter(~Exists(visit_since)).values("hid"))
+    return events & open_pairing_q()
 
 
 @dataclass
@@ -132,7 +195,7 @@ class Due:
 
 def due_of(household) -> Due:
     """The due date of one annotated household (for the rows on a page; no query)."""
-    base = household.last_visit or household.paired_on
+    base = max((d for d in (household.last_visit, household.paired_on) if d), default=None)
     if base is None or household.interval is None:
         return Due(None, DueReason.NEVER)
     candidates = [

@@ -69,22 +69,20 @@ def visit_households(user=None, *, today=None, freqs=None):
     return with_schedule(households, today, freqs)
 
 
-def state_q(state: str, today) -> Q:
-    from django.db.models import Exists, OuterRef
-
+def state_q(state: str, today, freqs=None) -> Q:
     from assessments.choices import Group
 
     from .models import Visit
-    from .schedule import _decisions, open_pairing_q, overdue_q
+    from .schedule import households_in, open_pairing_q, overdue_q
 
     month_start = today.replace(day=1)
-    elderly = Q(Exists(_decisions().filter(group=Group.ELDERLY)))
-    visited = Q(Exists(Visit.objects.filter(household=OuterRef("pk"), visited_on__gte=month_start)))
+    elderly = Q(pk__in=households_in([Group.ELDERLY]))
+    visited = Q(pk__in=Visit.objects.filter(visited_on__gte=month_start).values("household_id"))
     return {
         "required": Q(),
         "paired": open_pairing_q(),
         "unpaired": ~open_pairing_q(),
-        "overdue": overdue_q(today),
+        "overdue": overdue_q(today, freqs),
         "elderly": elderly,
         "elderly_visited": elderly & visited,
         "elderly_unvisited": elderly & ~visited,
@@ -114,11 +112,14 @@ def coverage(user, *, level: str, today=None):
 
     from django.db.models import Count
 
+    from .schedule import frequencies_in_force
+
     today = today or dt.date.today()
     field = "community" if level == "community" else "town"
-    counts = {s: Count("pk", filter=state_q(s, today)) for s in STATES if s != "required"}
+    freqs = frequencies_in_force(today)
+    counts = {s: Count("pk", filter=state_q(s, today, freqs)) for s in STATES if s != "required"}
     rows = (
-        visit_households(user, today=today)
+        visit_households(user, today=today, freqs=freqs)
         .order_by()
         .values(field, f"{field}__name", f"{field}__code")
         .annotate(required=Count("pk"), **counts)

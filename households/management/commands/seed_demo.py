@@ -43,3 +43,6 @@ class Command(BaseCommand):
             from assistance.demo import make_demo_care
 
             self.stdout.write(f"demo push and care plans: {make_demo_care()}")
+            from visits.demo import make_demo_visits
+
+            self.stdout.write(f"demo visiting care: {make_demo_visits()}")
