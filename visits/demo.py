@@ -45,12 +45,16 @@ ACTIVITY_TITLES = {
 }
 
 
-def make_demo_visits(*, seed: int = 2026, today: dt.date | None = None) -> dict:
+def make_demo_visits(
+    *, seed: int = 2026, today: dt.date | None = None, days: int = 365, top_up=False
+) -> dict:
+    """``top_up`` (benchmarks): pair the households added since the last run and give only them
+    ``days`` of visits, even when demo visits exist."""
     from accounts.models import User
 
     today = today or dt.date.today()
     users = {u.username: u for u in User.objects.filter(username__in=["admin", "dongqu", "huayuan"])}
-    if len(users) < 3 or Visit.objects.filter(recorded_by__in=users.values()).exists():
+    if len(users) < 3 or (not top_up and Visit.objects.filter(recorded_by__in=users.values()).exists()):
         return {}
     _screen_if_never_screened()
     rng = random.Random(seed)
@@ -58,8 +62,8 @@ def make_demo_visits(*, seed: int = 2026, today: dt.date | None = None) -> dict:
         teams = _teams(rng, users)
         _members(rng, teams)
         pairings = _pairings(rng, teams, today)
-        visits = _visits(rng, pairings, users, today)
-        activities = _activities(rng, teams, users, today)
+        visits = _visits(rng, pairings, users, today, days)
+        activities = 0 if top_up else _activities(rng, teams, users, today)
     from .services import visit_reminders
 
     return {
@@ -129,7 +133,8 @@ def _members(rng, teams) -> None:
 
 
 def _pairings(rng, teams, today) -> list[tuple]:
-    """Pair about 93% of the households that need visits; returns (household id, team, interval, paired on)."""
+    """Pair about 93% of the households that need visits not yet paired; returns the new pairings
+    as (household id, team, interval, paired on)."""
     from .selectors import visit_households
 
     rows = visit_households(today=today).values_list("pk", "community_id", "interval", "paired_on")
@@ -139,24 +144,23 @@ def _pairings(rng, teams, today) -> list[tuple]:
         if not team_list or interval is None:
             continue
         team = team_list[pk % len(team_list)]
-        if paired_on is None:
-            if rng.random() < 0.07:
-                continue  # left unpaired: the coverage page lists them
-            paired_on = today - dt.timedelta(days=rng.randint(200, 400))
-            new.append(Pairing(team=team, household_id=pk, started_on=paired_on))
+        if paired_on is not None or rng.random() < 0.07:
+            continue  # paired already, or left unpaired: the coverage page lists them
+        paired_on = today - dt.timedelta(days=rng.randint(200, 400))
+        new.append(Pairing(team=team, household_id=pk, started_on=paired_on))
         paired.append((pk, team, interval, paired_on))
     bulk_create_with_history(new, Pairing, batch_size=2000)
     return paired
 
 
-def _visit_days(rng, interval: int, since: dt.date, today: dt.date) -> list[dt.date]:
+def _visit_days(rng, interval: int, since: dt.date, today: dt.date, span: int = 365) -> list[dt.date]:
     """On time mostly; one household in eight stopped being visited a while ago (overdue now)."""
     stop = today
     if rng.random() < 0.12:
         stop = today - dt.timedelta(days=int(interval * rng.uniform(1.2, 3)))
     days, day = (
         [],
-        max(since, today - dt.timedelta(days=365)) + dt.timedelta(days=rng.randint(0, interval - 1)),
+        max(since, today - dt.timedelta(days=span)) + dt.timedelta(days=rng.randint(0, interval - 1)),
     )
     while day <= stop:
         days.append(day)
@@ -164,11 +168,11 @@ def _visit_days(rng, interval: int, since: dt.date, today: dt.date) -> list[dt.d
     return days
 
 
-def _visits(rng, pairings, users, today) -> int:
+def _visits(rng, pairings, users, today, span: int = 365) -> int:
     visits, services, members = [], [], []
     member_ids = dict(TeamMember.objects.order_by("team_id", "id").values_list("team_id", "id"))
     for household_id, team, interval, since in pairings:
-        for day in _visit_days(rng, interval, since, today):
+        for day in _visit_days(rng, interval, since, today, span):
             visits.append(_visit(rng, household_id, team, day, users))
     bulk_create_with_history(visits, Visit, batch_size=5000)
     for visit in visits:
