@@ -11,7 +11,7 @@ What is measured (medians of --repeat runs, warm; ratios against a baseline of t
   scan        SELECT count(*) FROM visits_visit
   coverage    the coverage figures for the whole city, per community and per town (selectors.coverage)
   queue       a town's overdue queue: the selector (count + first page) and the page's server time
-              as that town's worker (/care/households/?state=overdue, Django test client, no network)
+              as that town's worker (/care/queue/?state=overdue, Django test client, no network)
 
 Targets: coverage <= 20x scan; town overdue queue <= 50 ms server time.
 """
@@ -113,7 +113,8 @@ def main() -> None:
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     client = Client()
     client.force_login(town_worker)
-    page_ms = median_ms(lambda: client.get("/care/households/?state=overdue"), args.repeat)
+    assert client.get("/care/queue/?state=overdue").status_code == 200
+    page_ms = median_ms(lambda: client.get("/care/queue/?state=overdue"), args.repeat)
     overdue = selectors.overdue_households(town_worker).count()
 
     print(f"scan count(*) visits          {base:8.1f} ms")

@@ -66,16 +66,16 @@ class MemberForm(VersionedFormMixin, forms.ModelForm):
 
 
 def _pairable(user, team):
-    """Households in the team's area that need visits and are not yet paired with this team."""
+    """Households in the team's area that need visits and have no open pairing (the unpaired list)."""
     from households.choices import RecordStatus
 
-    from .schedule import frequencies_in_force, required_q
+    from .schedule import frequencies_in_force, open_pairing_q, required_q
 
     return (
         Household.objects.restrict(user, CHANGE)
         .filter(community__path__startswith=team.division.path, status=RecordStatus.ACTIVE)
         .filter(required_q(frequencies_in_force(dt.date.today())))
-        .exclude(pairings__team=team, pairings__ended_on__isnull=True)
+        .filter(~open_pairing_q())
         .prefetch_related("members")
         .order_by("address")
     )
@@ -176,6 +176,9 @@ class VisitForm(VersionedFormMixin, _VisitFields):
         household = household or self.instance.household
         teams = Team.objects.filter(pairings__household=household).distinct()
         self.fields["team"].queryset = teams
+        self.fields["team"].initial = teams.first()
+        self.fields["method"].choices = c.VisitMethod.choices
+        self.fields["method"].initial = c.VisitMethod.HOME
         self.fields["members"].queryset = TeamMember.objects.filter(team__in=teams, is_active=True)
         self.fields["visited_on"].initial = dt.date.today
         if self.instance.pk:

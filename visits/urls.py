@@ -18,7 +18,7 @@ urlpatterns = [
         name="household-pair",
     ),
     path("pairings/<int:pk>/end/", views.PairingEndView.as_view(), name="pairing-end"),
-    path("care/households/", views.VisitHouseholdListView.as_view(), name="queue"),
+    path("care/queue/", views.VisitHouseholdListView.as_view(), name="queue"),
     path("care/coverage/", views.CoverageView.as_view(), name="coverage"),
     path("care/frequencies/", views.FrequencyListView.as_view(), name="frequency-list"),
     path("care/visits/", views.VisitListView.as_view(), name="visit-list"),

@@ -114,7 +114,8 @@ class _FormPage(FormPageMixin, ServiceFormView):
         return kwargs
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(subject=self.object, **kwargs)
+        subject = self.object or getattr(self, "household", None) or getattr(self, "team", None)
+        return super().get_context_data(subject=subject, **kwargs)
 
 
 def _scoped(model, user, pk, action=CHANGE):
@@ -146,7 +147,8 @@ class TeamDetailView(ObjectDetailView):
 
     def get_context_data(self, **kwargs):
         team, user = self.object, self.request.user
-        overdue = list(selectors.overdue_households(user, team=team).prefetch_related("members")[:50])
+        overdue = selectors.overdue_households(user, team=team).prefetch_related("members")
+        overdue = list(overdue.order_by("visit_base", "id")[:50])
         for household in overdue:
             household.due = due_of(household)
         pairings = (
