@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 from assessments.choices import Group, Tier
 from core.concurrency import version_field
 from core.scoping import VIEW, scoped_queryset
+from households.models import Household
 
 from . import choices as c
 from .choices import MemberType
@@ -348,3 +349,13 @@ class Activity(models.Model):
                 type(self.community).objects.values_list("parent_id", flat=True).get(pk=self.community_id)
             )
         super().save(*args, **kwargs)
+
+
+class VisitHousehold(Household):
+    """The households behind the visit queues and coverage figures (those in a group that
+    requires visits): a list of its own, not the whole registry."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("需探访家庭")
+        verbose_name_plural = _("需探访家庭")

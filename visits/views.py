@@ -27,7 +27,7 @@ from households.models import Household, Person
 from . import exports, selectors, services
 from .filtersets import ActivityFilterSet, TeamFilterSet, VisitFilterSet, VisitHouseholdFilterSet
 from .forms import ActivityForm, MemberForm, PairingEndForm, PairingForm, PhoneVisitForm, TeamForm, VisitForm
-from .models import Activity, Pairing, Team, TeamMember, Visit, VisitFrequency
+from .models import Activity, Pairing, Team, TeamMember, Visit, VisitFrequency, VisitHousehold
 from .schedule import due_of
 from .selectors import for_visit
 
@@ -269,7 +269,7 @@ class PairingEndView(NoVolunteers, WriterRequiredMixin, _FormPage):
 class VisitHouseholdListView(NoVolunteers, ObjectListView):
     """The households behind a number: unpaired, overdue, elderly visited this month ..."""
 
-    model = Household
+    model = VisitHousehold
     filterset_class = VisitHouseholdFilterSet
     template_name = "visits/queue.html"
     export_columns = exports.QUEUE_COLUMNS

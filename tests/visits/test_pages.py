@@ -168,3 +168,24 @@ def test_every_api_route_for_every_persona(scene, persona, request):
     for path in ("/api/visit-queue/", "/api/visit-queue/coverage/", "/api/visit-frequencies/"):
         code = client.get(path).status_code
         assert code == (404 if user.is_volunteer else 200), (persona, path, code)
+
+
+def test_every_visits_url_and_route_is_in_the_persona_matrix():
+    """A new page or API route of visits/ must join the lists above (and so the 404 checks)."""
+    from django.urls import get_resolver
+
+    from visits.api.urls import router
+
+    _prefix, resolver = get_resolver().namespace_dict["visits"]
+    names = {f"visits:{p.name}" for p in resolver.url_patterns}
+    assert names == set(LISTS) | {n for n, _kind in OBJECT_PAGES}
+    routes = {prefix for prefix, _viewset, _basename in router.registry}
+    assert routes == {
+        "teams",
+        "team-members",
+        "pairings",
+        "visits",
+        "activities",
+        "visit-frequencies",
+        "visit-queue",
+    }
