@@ -103,7 +103,9 @@ def _teams(rng, users) -> dict[int, list[Team]]:
             elif team.responsible_id is None and responsible is not None:
                 team.responsible = responsible
                 team.save(update_fields=["responsible"])
-            by_community.setdefault(community.pk, []).append(team)
+            if team.pk is None or not team.members.filter(user__isnull=False).exists():
+                # The demo volunteer's team keeps its own few households (a phone-sized list).
+                by_community.setdefault(community.pk, []).append(team)
     bulk_create_with_history(new, Team, batch_size=1000)
     return by_community
 
