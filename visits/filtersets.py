@@ -109,7 +109,10 @@ class VisitHouseholdFilterSet(filters.FilterSet):
     def filter_state(self, queryset, name, value):
         from .selectors import state_q
 
-        return queryset.filter(state_q(value, self.today))
+        user = getattr(self.request, "user", None)
+        return queryset.filter(
+            state_q(value, self.today, user=user if user and user.is_authenticated else None)
+        )
 
     def filter_team(self, queryset, name, value):
         return queryset.filter(pairings__team_id=value, pairings__ended_on__isnull=True)

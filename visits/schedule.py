@@ -70,12 +70,21 @@ def _case(freqs: dict, value_of) -> Case:
 # inside an aggregate's FILTER on the coverage page, where a correlated EXISTS runs per row.
 
 
-def households_in(groups=None, tiers: Q | None = None):
+def area(queryset, user, prefix: str):
+    """Narrow a set to the user's area (``prefix`` leads to the household), so a town's queue
+    builds the town's sets, not the city's. No user: the whole city (reminders, demo)."""
+    from core.scoping import area_q
+
+    return queryset if user is None else queryset.filter(area_q(user, prefix))
+
+
+def households_in(groups=None, tiers: Q | None = None, user=None):
     """Ids of households with a current member in these groups (or these (group, tier) pairs)."""
     from assessments.models import GroupDecision
     from households.choices import PersonStatus
 
     decisions = GroupDecision.objects.filter(active=True, person__status=PersonStatus.ACTIVE)
+    decisions = area(decisions, user, "person__household__")
     if groups is not None:
         decisions = decisions.filter(group__in=groups)
     if tiers is not None:
@@ -83,15 +92,22 @@ def households_in(groups=None, tiers: Q | None = None):
     return decisions.values("person__household_id")
 
 
-def required_q(freqs: dict) -> Q:
+def required_q(freqs: dict, user=None) -> Q:
     """Households with a current member in a group that has a visit frequency."""
-    return Q(pk__in=households_in(sorted({g for g, _t in freqs})))
+    return Q(pk__in=households_in(sorted({g for g, _t in freqs}), user=user))
 
 
-def open_pairing_q() -> Q:
+def open_pairing_q(user=None) -> Q:
     from .models import Pairing
 
-    return Q(pk__in=Pairing.objects.filter(ended_on__isnull=True).values("household_id"))
+    pairings = area(Pairing.objects.filter(ended_on__isnull=True), user, "household__")
+    return Q(pk__in=pairings.values("household_id"))
+
+
+def visits_since(day: dt.date, user=None):
+    from .models import Visit
+
+    return area(Visit.objects.filter(visited_on__gte=day), user, "household__").values("household_id")
 
 
 def with_schedule(households, today: dt.date, freqs: dict | None = None):
@@ -125,7 +141,7 @@ def with_schedule(households, today: dt.date, freqs: dict | None = None):
     return annotated.annotate(visit_base=Coalesce("last_visit", "paired_on"))
 
 
-def overdue_q(today: dt.date, freqs: dict | None = None) -> Q:
+def overdue_q(today: dt.date, freqs: dict | None = None, user=None) -> Q:
     """Paired households past their due date (a visit due today is not late yet).
 
     For each interval d in force: the household has a member in a (group, tier) of interval d, no
@@ -134,7 +150,7 @@ def overdue_q(today: dt.date, freqs: dict | None = None) -> Q:
     late under a laxer one only if late under the strictest too. Plus a next date the last visitor
     set that has passed, and a major event left unvisited for more than a day.
     """
-    from .models import Pairing, Visit
+    from .models import Pairing
 
     freqs = freqs if freqs is not None else frequencies_in_force(today)
     by_interval: dict[int, Q] = {}
@@ -143,26 +159,30 @@ def overdue_q(today: dt.date, freqs: dict | None = None) -> Q:
     routine = Q(pk__in=[])
     for days, tiers in sorted(by_interval.items()):
         since = today - dt.timedelta(days=days)
-        paired_before = Pairing.objects.filter(ended_on__isnull=True, started_on__lt=since)
+        paired_before = area(
+            Pairing.objects.filter(ended_on__isnull=True, started_on__lt=since), user, "household__"
+        )
         routine |= (
-            Q(pk__in=households_in(tiers=tiers))
-            & ~Q(pk__in=Visit.objects.filter(visited_on__gte=since).values("household_id"))
+            Q(pk__in=households_in(tiers=tiers, user=user))
+            & ~Q(pk__in=visits_since(since, user))
             & Q(pk__in=paired_before.values("household_id"))
         )
-    return routine | _typed_late(today) | _events_late(today)
+    return routine | _typed_late(today, user) | _events_late(today, user)
 
 
-def _typed_late(today: dt.date) -> Q:
+def _typed_late(today: dt.date, user=None) -> Q:
     """The last visit named a next date that has passed."""
     from .models import Visit
 
-    later = Visit.objects.filter(household=OuterRef(OuterRef("pk")), visited_on__gt=OuterRef("visited_on"))
-    return Q(
-        Exists(Visit.objects.filter(household=OuterRef("pk"), next_due_on__lt=today).filter(~Exists(later)))
-    )
+    # Correlate through an annotation: inside ``pk__in`` an OuterRef to a field is resolved
+    # against the outermost query (the households), which makes the set per household again.
+    later = Visit.objects.filter(household_id=OuterRef("hid"), visited_on__gt=OuterRef("day"))
+    late = area(Visit.objects.filter(next_due_on__lt=today), user, "household__")
+    late = late.annotate(hid=F("household_id"), day=F("visited_on")).filter(~Exists(later))
+    return Q(pk__in=late.values("hid")) & open_pairing_q(user)
 
 
-def _events_late(today: dt.date) -> Q:
+def _events_late(today: dt.date, user=None) -> Q:
     """A major event before yesterday with no visit on or after its day (due within 24 hours)."""
     from assessments.choices import AlertStatus, Tier
     from assessments.models import Alert, GroupDecision
@@ -172,7 +192,8 @@ def _events_late(today: dt.date) -> Q:
     cutoff = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=1), dt.time()))
     visit_since = Visit.objects.filter(household_id=OuterRef("hid"), visited_on__gte=OuterRef("day"))
     risk = (
-        GroupDecision.objects.filter(active=True, tier=Tier.HIGH_RISK, decided_at__lt=cutoff)
+        area(GroupDecision.objects.all(), user, "person__household__")
+        .filter(active=True, tier=Tier.HIGH_RISK, decided_at__lt=cutoff)
         .annotate(hid=F("person__household_id"), day=TruncDate("decided_at"))
         .filter(~Exists(visit_since))
         .values("hid")
@@ -182,9 +203,10 @@ def _events_late(today: dt.date) -> Q:
         status__in=[AlertStatus.VERIFIED, AlertStatus.HANDLED, AlertStatus.CLOSED],
         verified_at__lt=cutoff,
     )
+    alerts = area(alerts, user, "person__household__")
     alerts = alerts.annotate(hid=F("person__household_id"), day=TruncDate("verified_at"))
     events = Q(pk__in=risk) | Q(pk__in=alerts.filter(~Exists(visit_since)).values("hid"))
-    return events & open_pairing_q()
+    return events & open_pairing_q(user)
 
 
 @dataclass

@@ -65,24 +65,23 @@ def visit_households(user=None, *, today=None, freqs=None):
     today = today or dt.date.today()
     freqs = freqs if freqs is not None else frequencies_in_force(today)
     households = Household.objects.all() if user is None else Household.objects.restrict(user)
-    households = households.filter(status=RecordStatus.ACTIVE).filter(required_q(freqs))
+    households = households.filter(status=RecordStatus.ACTIVE).filter(required_q(freqs, user))
     return with_schedule(households, today, freqs)
 
 
-def state_q(state: str, today, freqs=None) -> Q:
+def state_q(state: str, today, freqs=None, user=None) -> Q:
+    """Households in a state, as sets narrowed to the user's area (schedule.area)."""
     from assessments.choices import Group
 
-    from .models import Visit
-    from .schedule import households_in, open_pairing_q, overdue_q
+    from .schedule import households_in, open_pairing_q, overdue_q, visits_since
 
-    month_start = today.replace(day=1)
-    elderly = Q(pk__in=households_in([Group.ELDERLY]))
-    visited = Q(pk__in=Visit.objects.filter(visited_on__gte=month_start).values("household_id"))
+    elderly = Q(pk__in=households_in([Group.ELDERLY], user=user))
+    visited = Q(pk__in=visits_since(today.replace(day=1), user))
     return {
         "required": Q(),
-        "paired": open_pairing_q(),
-        "unpaired": ~open_pairing_q(),
-        "overdue": overdue_q(today, freqs),
+        "paired": open_pairing_q(user),
+        "unpaired": ~open_pairing_q(user),
+        "overdue": overdue_q(today, freqs, user),
         "elderly": elderly,
         "elderly_visited": elderly & visited,
         "elderly_unvisited": elderly & ~visited,
@@ -96,7 +95,7 @@ def overdue_households(user=None, *, today=None, team=None):
     from django.db.models import OuterRef, Subquery
 
     today = today or dt.date.today()
-    queryset = visit_households(user, today=today).filter(state_q("overdue", today))
+    queryset = visit_households(user, today=today).filter(state_q("overdue", today, user=user))
     if team is not None:
         queryset = queryset.filter(pairings__team=team, pairings__ended_on__isnull=True)
     open_pairings = Pairing.objects.filter(household=OuterRef("pk"), ended_on__isnull=True)
@@ -117,7 +116,7 @@ def coverage(user, *, level: str, today=None):
     today = today or dt.date.today()
     field = "community" if level == "community" else "town"
     freqs = frequencies_in_force(today)
-    counts = {s: Count("pk", filter=state_q(s, today, freqs)) for s in STATES if s != "required"}
+    counts = {s: Count("pk", filter=state_q(s, today, freqs, user)) for s in STATES if s != "required"}
     rows = (
         visit_households(user, today=today, freqs=freqs)
         .order_by()
