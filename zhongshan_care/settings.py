@@ -350,6 +350,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "assistance.tasks.plan_reminders",
         "schedule": crontab(hour=6, minute=0),
     },
+    # Overdue visits become tasks for the teams' responsible workers (我的待办).
+    "visits-overdue-reminders": {
+        "task": "visits.tasks.visit_reminders",
+        "schedule": crontab(hour=6, minute=15),
+    },
 }
 
 LOGGING = {
