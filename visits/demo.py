@@ -56,7 +56,7 @@ def make_demo_visits(
     users = {u.username: u for u in User.objects.filter(username__in=["admin", "dongqu", "huayuan"])}
     if len(users) < 3 or (not top_up and Visit.objects.filter(recorded_by__in=users.values()).exists()):
         return {}
-    _screen_if_never_screened()
+    screen_if_never_screened()
     rng = random.Random(seed)
     with transaction.atomic():
         teams = _teams(rng, users)
@@ -75,7 +75,7 @@ def make_demo_visits(
     }
 
 
-def _screen_if_never_screened() -> None:
+def screen_if_never_screened() -> None:
     """Visits follow the groups: a demo city that was never screened is screened first."""
     from assessments import screening
     from assessments.models import GroupDecision

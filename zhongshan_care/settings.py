@@ -244,6 +244,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
+        "SafetyCheckEnum": "visits.choices.Check",
         "RecordStatusEnum": "households.choices.RecordStatus",
         "PersonStatusEnum": "households.choices.PersonStatus",
         "ParentSituationEnum": "households.choices.ParentSituation",

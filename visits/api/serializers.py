@@ -1,3 +1,5 @@
+import datetime as dt
+
 from rest_framework import serializers
 
 from core.serializers import ScopedPrimaryKeyRelatedField
@@ -150,12 +152,12 @@ class QueueSerializer(serializers.ModelSerializer):
         model = Household
         fields = ["id", "town", "community", "address", "last_visit", "due_on", "due_reason"]
 
-    def get_due_on(self, obj):
+    def get_due_on(self, obj) -> dt.date | None:
         from ..schedule import due_of
 
         return due_of(obj).on
 
-    def get_due_reason(self, obj):
+    def get_due_reason(self, obj) -> str:
         from ..schedule import due_of
 
         return str(due_of(obj).reason)
