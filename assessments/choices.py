@@ -48,6 +48,7 @@ class TaskKind(models.TextChoices):
     BASELINE = "screening_baseline", _("首次筛查核实")
     STATUS_END = "status_end", _("终止救助状态")
     ALERT = "alert_verify", _("预警核实")
+    VISIT_OVERDUE = "visit_overdue", _("探访逾期")  # visits/services.py visit_reminders
 
 
 class AlertKind(models.TextChoices):

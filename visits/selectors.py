@@ -1,4 +1,4 @@
-from django.db.models import Case, IntegerField, Prefetch, Value, When
+from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
 
 from .models import Pairing
 
@@ -45,3 +45,141 @@ def for_visit(households, user):
         Prefetch("members", queryset=members, to_attr="visit_members"),
         Prefetch("pairings", queryset=pairings, to_attr="my_pairings"),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Schedules, queues and coverage: all set-based (visits/schedule.py)
+
+STATES = ("required", "paired", "unpaired", "overdue", "elderly", "elderly_visited", "elderly_unvisited")
+
+
+def visit_households(user=None, *, today=None, freqs=None):
+    """Active households that require visits (in the user's area), schedule-annotated."""
+    import datetime as dt
+
+    from households.choices import RecordStatus
+    from households.models import Household
+
+    from .schedule import frequencies_in_force, required_q, with_schedule
+
+    today = today or dt.date.today()
+    freqs = freqs if freqs is not None else frequencies_in_force(today)
+    households = Household.objects.all() if user is None else Household.objects.restrict(user)
+    households = households.filter(status=RecordStatus.ACTIVE).filter(required_q(freqs, user))
+    return with_schedule(households, today, freqs)
+
+
+def state_q(state: str, today, freqs=None, user=None) -> Q:
+    """Households in a state, as sets narrowed to the user's area (schedule.area)."""
+    from assessments.choices import Group
+
+    from .schedule import households_in, open_pairing_q, overdue_q, visits_since
+
+    elderly = Q(pk__in=households_in([Group.ELDERLY], user=user))
+    visited = Q(pk__in=visits_since(today.replace(day=1), user))
+    return {
+        "required": Q(),
+        "paired": open_pairing_q(user),
+        "unpaired": ~open_pairing_q(user),
+        "overdue": overdue_q(today, freqs, user),
+        "elderly": elderly,
+        "elderly_visited": elderly & visited,
+        "elderly_unvisited": elderly & ~visited,
+    }[state]
+
+
+def overdue_households(user=None, *, today=None, team=None):
+    """Overdue paired households, with the responsible worker of one of their teams."""
+    import datetime as dt
+
+    from django.db.models import OuterRef, Subquery
+
+    today = today or dt.date.today()
+    queryset = visit_households(user, today=today).filter(state_q("overdue", today, user=user))
+    if team is not None:
+        queryset = queryset.filter(pairings__team=team, pairings__ended_on__isnull=True)
+    open_pairings = Pairing.objects.filter(household=OuterRef("pk"), ended_on__isnull=True)
+    return queryset.annotate(
+        responsible_id=Subquery(open_pairings.order_by("id").values("team__responsible")[:1])
+    )
+
+
+def coverage(user, *, level: str, today=None):
+    """One row per community (level="community") or town: the counts behind the coverage page,
+    in one grouped query. Each count is a state of visit_households (state_q)."""
+    import datetime as dt
+
+    from django.db.models import Count
+
+    from .schedule import frequencies_in_force
+
+    today = today or dt.date.today()
+    field = "community" if level == "community" else "town"
+    freqs = frequencies_in_force(today)
+    counts = {s: Count("pk", filter=state_q(s, today, freqs, user)) for s in STATES if s != "required"}
+    rows = (
+        visit_households(user, today=today, freqs=freqs)
+        .order_by()
+        .values(field, f"{field}__name", f"{field}__code")
+        .annotate(required=Count("pk"), **counts)
+        .order_by(f"{field}__code")
+    )
+    return [_with_rate(row, field) for row in rows]
+
+
+def _with_rate(row: dict, field: str) -> dict:
+    row["division_id"] = row[field]
+    row["name"] = row[f"{field}__name"]
+    row["rate"] = round(100 * row["elderly_visited"] / row["elderly"]) if row["elderly"] else None
+    return row
+
+
+def totals(rows: list[dict]) -> dict:
+    keys = ("required", *[s for s in STATES if s != "required"])
+    total = {k: sum(r[k] for r in rows) for k in keys}
+    total["rate"] = round(100 * total["elderly_visited"] / total["elderly"]) if total["elderly"] else None
+    return total
+
+
+def person_times(user, *, since, until):
+    """Person-times (人次) per service type: one per service of a visit, plus each activity's
+    registered participants and others, under the service its kind counts as."""
+    from django.db.models import Count, Sum
+
+    from .choices import ACTIVITY_SERVICE, Service
+    from .models import Activity, Visit, VisitService
+
+    visits = Visit.objects.restrict(user).filter(visited_on__range=(since, until))
+    result = dict.fromkeys(Service.values, 0)
+    for row in VisitService.objects.filter(visit__in=visits).values("service").annotate(n=Count("id")):
+        result[row["service"]] += row["n"]
+    activities = Activity.objects.restrict(user).filter(held_on__range=(since, until))
+    # Two queries: summing other_count over the participants join would count it once per participant.
+    for row in activities.values("kind").annotate(n=Count("participants")):
+        result[ACTIVITY_SERVICE[row["kind"]]] += row["n"]
+    for row in activities.values("kind").annotate(n=Sum("other_count")):
+        result[ACTIVITY_SERVICE[row["kind"]]] += row["n"] or 0
+    return result
+
+
+def teams_with_counts(teams):
+    from django.db.models import Count, OuterRef, Subquery
+
+    from .models import TeamMember
+
+    def count_of(queryset):
+        return Subquery(queryset.order_by().values("team").annotate(n=Count("id")).values("n")[:1])
+
+    members = TeamMember.objects.filter(team=OuterRef("pk"), is_active=True)
+    pairings = Pairing.objects.filter(team=OuterRef("pk"), ended_on__isnull=True)
+    from django.db.models.functions import Coalesce
+
+    return teams.annotate(
+        member_count=Coalesce(count_of(members), 0), pairing_count=Coalesce(count_of(pairings), 0)
+    )
+
+
+def activities_with_counts(activities):
+    from django.db.models import Count
+
+    return activities.annotate(participant_count=Count("participants", distinct=True))

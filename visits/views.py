@@ -6,13 +6,29 @@ income, assistance, disability details, 计生特殊家庭, statistics or change
 person pages send volunteers here (households/views.py), so the staff pages never render for them.
 """
 
+import datetime as dt
+import uuid
+
 from django.db.models import Prefetch
+from django.forms import ModelForm
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
-from core.views import ObjectDetailView
+from assessments.views import FormPageMixin
+from core.history import history_entries
+from core.scoping import CHANGE
+from core.views import ObjectDetailView, ObjectListView, ServiceFormView, WriterRequiredMixin
 from households.choices import RecordStatus, Relation
 from households.models import Household, Person
 
+from . import exports, selectors, services
+from .filtersets import ActivityFilterSet, TeamFilterSet, VisitFilterSet, VisitHouseholdFilterSet
+from .forms import ActivityForm, MemberForm, PairingEndForm, PairingForm, PhoneVisitForm, TeamForm, VisitForm
+from .models import Activity, Pairing, Team, TeamMember, Visit, VisitFrequency, VisitHousehold
+from .schedule import due_of
 from .selectors import for_visit
 
 
@@ -64,3 +80,446 @@ class VisitPersonView(ObjectDetailView):
                 to_attr="current_group_list",
             )
         )
+
+
+# =============================================================================================
+# Staff pages: teams, members, pairings, queues, coverage, visits, activities
+# (volunteers get 404 on all but a team, a visit and the phone form of their own households)
+
+
+class NoVolunteers:
+    """Staff pages: to a volunteer they do not exist (404, the same answer as out of area)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if getattr(request.user, "is_volunteer", False):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+
+class _FormPage(FormPageMixin, ServiceFormView):
+    """A create or edit page whose save goes to a service; ``get_object`` names what is edited."""
+
+    def get_object(self):
+        return None
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.object = self.get_object()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        if self.object is not None and issubclass(self.form_class, ModelForm):
+            kwargs["instance"] = self.object
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        subject = self.object or getattr(self, "household", None) or getattr(self, "team", None)
+        return super().get_context_data(subject=subject, **kwargs)
+
+
+def _scoped(model, user, pk, action=CHANGE):
+    return get_object_or_404(model.objects.restrict(user, action), pk=pk)
+
+
+# ---------------------------------------------------------------------------------------------
+# Teams and members
+
+
+class TeamListView(NoVolunteers, ObjectListView):
+    model = Team
+    filterset_class = TeamFilterSet
+    template_name = "visits/team_list.html"
+    export_columns = exports.TEAM_COLUMNS
+    default_sort = "division__code"
+    sort_fields = {"name": "name", "division": "division__code", "members": "member_count"}
+
+    def base_queryset(self):
+        return selectors.teams_with_counts(Team.objects.select_related("division", "responsible"))
+
+
+class TeamDetailView(ObjectDetailView):
+    model = Team
+    template_name = "visits/team_detail.html"
+
+    def base_queryset(self):
+        return Team.objects.select_related("division", "responsible")
+
+    def get_context_data(self, **kwargs):
+        team, user = self.object, self.request.user
+        overdue = selectors.overdue_households(user, team=team).prefetch_related("members")
+        overdue = list(overdue.order_by("visit_base", "id")[:50])
+        for household in overdue:
+            household.due = due_of(household)
+        pairings = (
+            team.pairings.restrict(user).filter(ended_on__isnull=True).select_related("member", "household")
+        )
+        return super().get_context_data(
+            members=team.members.order_by("-is_active", "member_type", "name"),
+            pairings=pairings.prefetch_related("household__members").order_by("household__address"),
+            overdue=overdue,
+            history=history_entries(team.history.all(), _("队伍"), user=user)
+            if not user.is_volunteer
+            else [],
+            **kwargs,
+        )
+
+
+class TeamFormView(NoVolunteers, WriterRequiredMixin, _FormPage):
+    form_class = TeamForm
+    page_title = _("探访服务队")
+    success_message = _("队伍已保存。")
+
+    def get_object(self):
+        return _scoped(Team, self.request.user, self.kwargs["pk"]) if "pk" in self.kwargs else None
+
+    def perform(self, form):
+        return services.team_save(user=self.request.user, team=form.instance, expected=form.expected_version)
+
+    def get_success_url(self):
+        team = getattr(self, "result", None) or self.object
+        return reverse("visits:team-detail", args=[team.pk]) if team else reverse("visits:team-list")
+
+
+class MemberFormView(NoVolunteers, WriterRequiredMixin, _FormPage):
+    form_class = MemberForm
+    page_title = _("队员")
+    success_message = _("队员已保存。")
+
+    def get_object(self):
+        if "pk" in self.kwargs:
+            member = _scoped(TeamMember, self.request.user, self.kwargs["pk"])
+            self.team = member.team
+            return member
+        self.team = _scoped(Team, self.request.user, self.kwargs["team_pk"])
+        return None
+
+    def perform(self, form):
+        member = form.instance
+        member.team = self.team
+        phone = form.cleaned_data["phone"] or (None if member.pk else "")
+        return services.member_save(
+            user=self.request.user, member=member, phone=phone, expected=form.expected_version
+        )
+
+    def get_success_url(self):
+        return reverse("visits:team-detail", args=[self.team.pk])
+
+
+# ---------------------------------------------------------------------------------------------
+# Pairings
+
+
+class PairingCreateView(NoVolunteers, WriterRequiredMixin, _FormPage):
+    """From the team page (``team_pk``: choose a household) or a household (choose a team)."""
+
+    form_class = PairingForm
+    page_title = _("结对")
+    success_message = _("已结对。")
+
+    def get_object(self):
+        self.team = self.household = None
+        if "team_pk" in self.kwargs:
+            self.team = _scoped(Team, self.request.user, self.kwargs["team_pk"])
+        else:
+            self.household = _scoped(Household, self.request.user, self.kwargs["household_pk"])
+        return self.team or self.household
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "team": self.team, "household": self.household}
+
+    def perform(self, form):
+        data = form.cleaned_data
+        return services.pairing_create(
+            user=self.request.user,
+            team=self.team or data["team"],
+            household=self.household or data["household"],
+            member=data.get("member"),
+            started_on=data["started_on"],
+        )
+
+    def get_success_url(self):
+        if self.team:
+            return reverse("visits:team-detail", args=[self.team.pk])
+        return reverse("households:household-detail", args=[self.household.pk])
+
+
+class PairingEndView(NoVolunteers, WriterRequiredMixin, _FormPage):
+    form_class = PairingEndForm
+    page_title = _("结束结对")
+    success_message = _("结对已结束。")
+
+    def get_object(self):
+        return _scoped(Pairing, self.request.user, self.kwargs["pk"])
+
+    def perform(self, form):
+        data = form.cleaned_data
+        return services.pairing_end(
+            user=self.request.user, pairing=self.object, ended_on=data["ended_on"], reason=data["end_reason"]
+        )
+
+    def get_success_url(self):
+        return reverse("visits:team-detail", args=[self.object.team_id])
+
+
+# ---------------------------------------------------------------------------------------------
+# Queues and coverage
+
+
+class VisitHouseholdListView(NoVolunteers, ObjectListView):
+    """The households behind a number: unpaired, overdue, elderly visited this month ..."""
+
+    model = VisitHousehold
+    filterset_class = VisitHouseholdFilterSet
+    template_name = "visits/queue.html"
+    export_columns = exports.QUEUE_COLUMNS
+    export_title = _("探访名单")
+    filter_defaults = {"state": "overdue"}
+    default_sort = "visit_base"
+    sort_fields = {"last": "last_visit", "address": "address"}
+
+    def get_queryset(self):
+        queryset = selectors.visit_households(self.request.user).select_related("town", "community")
+        key = self.request.GET.get("sort", "")
+        field = self.sort_fields.get(key.lstrip("-"))
+        order = (("-" if key.startswith("-") else "") + field) if field else self.default_sort
+        return queryset.prefetch_related("members").order_by(order, "id")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        for household in context["object_list"]:
+            household.due = due_of(household)
+        return context
+
+
+def _labelled(times: dict) -> list:
+    from .choices import Service
+
+    return [(label, times[code]) for code, label in Service.choices]
+
+
+class CoverageView(NoVolunteers, TemplateView):
+    template_name = "visits/coverage.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        level = "town" if self.request.GET.get("level") == "town" else "community"
+        if not user.sees_whole_city and user.division and user.division.level != "town":
+            level = "community"
+        rows = selectors.coverage(user, level=level)
+        today = dt.date.today()
+        return super().get_context_data(
+            rows=rows,
+            total=selectors.totals(rows),
+            level=level,
+            field=level,
+            month=today,
+            person_times=_labelled(selectors.person_times(user, since=today.replace(day=1), until=today)),
+            **kwargs,
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Visit records
+
+
+class VisitListView(NoVolunteers, ObjectListView):
+    model = Visit
+    filterset_class = VisitFilterSet
+    template_name = "visits/visit_list.html"
+    export_columns = exports.VISIT_COLUMNS
+    default_sort = "-visited_on"
+    sort_fields = {"date": "visited_on"}
+
+    def base_queryset(self):
+        return Visit.objects.select_related(
+            "household__town", "household__community", "team"
+        ).prefetch_related("household__members", "services")
+
+
+class VisitDetailView(ObjectDetailView):
+    model = Visit
+    template_name = "visits/visit_detail.html"
+
+    def base_queryset(self):
+        return Visit.objects.select_related(
+            "household__community", "team", "need", "recorded_by"
+        ).prefetch_related("services", "members", "users", "household__members")
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        history = (
+            [] if user.is_volunteer else history_entries(self.object.history.all(), _("探访记录"), user=user)
+        )
+        return super().get_context_data(history=history, **kwargs)
+
+
+class VisitFormView(NoVolunteers, _FormPage):
+    """Staff record a visit for a household (``household_pk``) or edit one (``pk``)."""
+
+    form_class = VisitForm
+    page_title = _("探访记录")
+    success_message = _("探访记录已保存。")
+
+    def get_object(self):
+        if "pk" in self.kwargs:
+            visit = _scoped(Visit, self.request.user, self.kwargs["pk"])
+            self.household = visit.household
+            return visit
+        self.household = _scoped(Household, self.request.user, self.kwargs["household_pk"])
+        return None
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "household": self.household}
+
+    def perform(self, form):
+        data = dict(form.cleaned_data)
+        data.pop("version", None)
+        if self.object is not None:
+            data.pop("members", None)
+            return services.visit_update(
+                user=self.request.user, visit=form.instance, expected=form.expected_version, **data
+            )
+        members = data.pop("members", [])
+        return services.visit_record(
+            user=self.request.user, household=self.household, members=members, **data
+        )
+
+    def get_success_url(self):
+        visit = getattr(self, "result", None) or self.object
+        if visit:
+            return reverse("visits:visit-detail", args=[visit.pk])
+        return reverse("households:household-detail", args=[self.household.pk])
+
+
+# ---------------------------------------------------------------------------------------------
+# Community activities and frequencies
+
+
+class ActivityListView(NoVolunteers, ObjectListView):
+    model = Activity
+    filterset_class = ActivityFilterSet
+    template_name = "visits/activity_list.html"
+    export_columns = exports.ACTIVITY_COLUMNS
+    default_sort = "-held_on"
+    sort_fields = {"date": "held_on", "kind": "kind"}
+
+    def base_queryset(self):
+        return selectors.activities_with_counts(
+            Activity.objects.select_related("community", "organiser_team", "organiser_provider")
+        )
+
+
+class ActivityDetailView(NoVolunteers, ObjectDetailView):
+    model = Activity
+    template_name = "visits/activity_detail.html"
+
+    def base_queryset(self):
+        return Activity.objects.select_related("community", "town", "organiser_team", "organiser_provider")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            participants=self.object.participants.order_by("name"),
+            history=history_entries(self.object.history.all(), _("社区活动"), user=self.request.user),
+            **kwargs,
+        )
+
+
+class ActivityFormView(NoVolunteers, WriterRequiredMixin, _FormPage):
+    form_class = ActivityForm
+    page_title = _("社区活动")
+    success_message = _("活动已保存。")
+
+    def get_object(self):
+        return _scoped(Activity, self.request.user, self.kwargs["pk"]) if "pk" in self.kwargs else None
+
+    def perform(self, form):
+        participants = form.cleaned_data.get("participants") if "participants" in form.fields else None
+        return services.activity_save(
+            user=self.request.user,
+            activity=form.instance,
+            participants=participants,
+            expected=form.expected_version,
+        )
+
+    def get_success_url(self):
+        activity = getattr(self, "result", None) or self.object
+        return (
+            reverse("visits:activity-detail", args=[activity.pk])
+            if activity
+            else reverse("visits:activity-list")
+        )
+
+
+class FrequencyListView(NoVolunteers, TemplateView):
+    template_name = "visits/frequency_list.html"
+
+    def get_context_data(self, **kwargs):
+        rows = VisitFrequency.objects.order_by("group", "tier", "-effective_from")
+        in_force = selectors_in_force()
+        return super().get_context_data(rows=rows, in_force=in_force, **kwargs)
+
+
+def selectors_in_force():
+    from .schedule import frequencies_in_force
+
+    return frequencies_in_force(dt.date.today())
+
+
+# ---------------------------------------------------------------------------------------------
+# The volunteer's phone form (staff may use it too): small, one tap for the common case, and
+# safe to send twice (the key); static/js/visit_draft.js keeps a draft through lost connections.
+
+
+class PhoneVisitView(FormPageMixin, ServiceFormView):
+    form_class = PhoneVisitForm
+    template_name = "visits/phone_form.html"
+    success_message = _("探访已保存，谢谢您！")
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            action = "view" if request.user.is_volunteer else CHANGE
+            queryset = for_visit(Household.objects.restrict(request.user, action), request.user)
+            self.household = get_object_or_404(queryset, pk=kwargs["household_pk"])
+            _label(self.household)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        return {"key": uuid.uuid4().hex}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(household=self.household, **kwargs)
+
+    def perform(self, form):
+        data = form.cleaned_data
+        team = next((p.team for p in self.household.my_pairings), None)
+        members = TeamMember.objects.filter(team=team, user=self.request.user) if team else []
+        return services.visit_record(
+            user=self.request.user,
+            household=self.household,
+            team=team,
+            members=list(members),
+            services=data["services"],
+            problems=data["problems"],
+            create_need=data["needs_help"] and bool(data["problems"].strip()),
+            key=data["key"] or None,
+            **form.visit_fields(),
+        )
+
+    def wants_json(self) -> bool:
+        return "application/json" in self.request.headers.get("Accept", "")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if self.wants_json() and getattr(self, "result", None):
+            return JsonResponse({"ok": True, "visit": self.result.pk})
+        return response
+
+    def form_invalid(self, form):
+        if self.wants_json():
+            errors = {f: [str(e) for e in errs] for f, errs in form.errors.items()}
+            return JsonResponse({"ok": False, "errors": errors}, status=400)
+        return super().form_invalid(form)
+
+    def get_success_url(self):
+        return reverse("home")

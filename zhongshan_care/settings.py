@@ -250,6 +250,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
+        "SafetyCheckEnum": "visits.choices.Check",
         "RecordStatusEnum": "households.choices.RecordStatus",
         "PersonStatusEnum": "households.choices.PersonStatus",
         "ParentSituationEnum": "households.choices.ParentSituation",
@@ -358,6 +359,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "assistance-plan-reminders": {
         "task": "assistance.tasks.plan_reminders",
         "schedule": crontab(hour=6, minute=0),
+    },
+    # Overdue visits become tasks for the teams' responsible workers (我的待办).
+    "visits-overdue-reminders": {
+        "task": "visits.tasks.visit_reminders",
+        "schedule": crontab(hour=6, minute=15),
     },
 }
 

@@ -18,6 +18,7 @@ from households.api.urls import router
 from households.views import HomeView
 from imports.api.urls import router as imports_router
 from meetings.api.urls import router as meetings_router
+from visits.api.urls import router as visits_router
 
 core_router = SimpleRouter()
 core_router.register("exports", ExportViewSet, basename="api-export")
@@ -39,6 +40,7 @@ api_urlpatterns = [
     path("", include(jobs_router.urls)),
     path("", include(meetings_router.urls)),
     path("", include(employment_router.urls)),
+    path("", include(visits_router.urls)),
     path("token/", ObtainTokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its init script as a file: no inline script under the CSP.
@@ -59,6 +61,7 @@ urlpatterns = [
     path("", include("core.urls")),
     path("", include("accounts.urls")),
     path("", include("meetings.urls")),
+    path("", include("visits.urls")),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),

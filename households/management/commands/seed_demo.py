@@ -37,6 +37,11 @@ class Command(BaseCommand):
         if not no_users:
             for username, role, area in ensure_demo_users():
                 self.stdout.write(f"  login {username} / {DEMO_PASSWORD}  ({role}, {area})")
+            # Screen a never-screened demo city first: the push and the visits follow the groups,
+            # and a second seed_demo must find nothing new to do.
+            from visits.demo import screen_if_never_screened
+
+            screen_if_never_screened()
             from assistance.demo import make_demo_needs
 
             self.stdout.write(f"demo needs: {make_demo_needs()} created")
@@ -52,3 +57,6 @@ class Command(BaseCommand):
             from employment.demo import make_demo_employment
 
             self.stdout.write(f"demo employment help: {make_demo_employment()}")
+            from visits.demo import make_demo_visits
+
+            self.stdout.write(f"demo visiting care: {make_demo_visits()}")

@@ -1,0 +1,124 @@
+"""One FilterSet per model, used by the list pages and the API alike."""
+
+import django_filters as filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from core.filters import IdFilter
+from households.filtersets import _communities, _towns
+from households.models import Household
+
+from . import choices as c
+from .models import Activity, Pairing, Team, TeamMember, Visit
+
+STATE_CHOICES = [
+    ("required", _("需探访")),
+    ("paired", _("已结对")),
+    ("unpaired", _("未结对")),
+    ("overdue", _("逾期未探访")),
+    ("elderly", _("特殊困难老年人")),
+    ("elderly_visited", _("本月已探访的特殊困难老年人")),
+    ("elderly_unvisited", _("本月未探访的特殊困难老年人")),
+]
+
+
+def _date_range(field: str, label):
+    return filters.DateFromToRangeFilter(
+        label=label, field_name=field, widget=filters.widgets.RangeWidget(attrs={"type": "date"})
+    )
+
+
+class TeamFilterSet(filters.FilterSet):
+    q = filters.CharFilter(label=_("队伍名称"), field_name="name", lookup_expr="icontains")
+    team_type = filters.ChoiceFilter(label=_("队伍类型"), choices=c.TeamType.choices, empty_label=_("全部"))
+    town = filters.ModelChoiceFilter(label=_("镇街"), queryset=_towns, field_name="division__parent")
+    community = filters.ModelChoiceFilter(label=_("村（社区）"), queryset=_communities, field_name="division")
+
+    class Meta:
+        model = Team
+        fields = ["q", "team_type", "town", "community", "is_active"]
+
+
+class MemberFilterSet(filters.FilterSet):
+    team = IdFilter(label=_("队伍"), field_name="team_id")
+    member_type = filters.ChoiceFilter(label=_("成员类型"), choices=c.MemberType.choices)
+
+    class Meta:
+        model = TeamMember
+        fields = ["team", "member_type", "is_active"]
+
+
+class PairingFilterSet(filters.FilterSet):
+    team = IdFilter(label=_("队伍"), field_name="team_id")
+    household = IdFilter(label=_("家庭"), field_name="household_id")
+    open = filters.BooleanFilter(label=_("结对中"), field_name="ended_on", lookup_expr="isnull")
+
+    class Meta:
+        model = Pairing
+        fields = ["team", "household", "open"]
+
+
+class VisitFilterSet(filters.FilterSet):
+    visited_on = _date_range("visited_on", _("探访日期"))
+    method = filters.ChoiceFilter(label=_("探访方式"), choices=c.VisitMethod.choices, empty_label=_("全部"))
+    service = filters.ChoiceFilter(
+        label=_("服务内容"),
+        choices=c.Service.choices,
+        field_name="services__service",
+        distinct=True,
+        empty_label=_("全部"),
+    )
+    town = filters.ModelChoiceFilter(label=_("镇街"), queryset=_towns, field_name="household__town")
+    community = filters.ModelChoiceFilter(
+        label=_("村（社区）"), queryset=_communities, field_name="household__community"
+    )
+    team = IdFilter(label=_("队伍"), field_name="team_id", widget=forms.HiddenInput)
+    household = IdFilter(label=_("家庭"), field_name="household_id", widget=forms.HiddenInput)
+
+    class Meta:
+        model = Visit
+        fields = ["visited_on", "method", "service", "town", "community", "team", "household"]
+
+
+class ActivityFilterSet(filters.FilterSet):
+    held_on = _date_range("held_on", _("活动日期"))
+    kind = filters.ChoiceFilter(label=_("活动类型"), choices=c.ActivityKind.choices, empty_label=_("全部"))
+    town = filters.ModelChoiceFilter(label=_("镇街"), queryset=_towns)
+    community = filters.ModelChoiceFilter(label=_("村（社区）"), queryset=_communities)
+    team = IdFilter(label=_("队伍"), field_name="organiser_team_id", widget=forms.HiddenInput)
+
+    class Meta:
+        model = Activity
+        fields = ["held_on", "kind", "town", "community", "team"]
+
+
+class VisitHouseholdFilterSet(filters.FilterSet):
+    """The households behind each number of the coverage page, and the queues (unpaired, overdue)."""
+
+    state = filters.ChoiceFilter(
+        label=_("探访情况"), choices=STATE_CHOICES, method="filter_state", empty_label=None
+    )
+    town = filters.ModelChoiceFilter(label=_("镇街"), queryset=_towns)
+    community = filters.ModelChoiceFilter(label=_("村（社区）"), queryset=_communities)
+    team = IdFilter(label=_("队伍"), method="filter_team", widget=forms.HiddenInput)
+
+    class Meta:
+        model = Household
+        fields = ["state", "town", "community", "team"]
+
+    def filter_state(self, queryset, name, value):
+        from .selectors import state_q
+
+        user = getattr(self.request, "user", None)
+        return queryset.filter(
+            state_q(value, self.today, user=user if user and user.is_authenticated else None)
+        )
+
+    def filter_team(self, queryset, name, value):
+        return queryset.filter(pairings__team_id=value, pairings__ended_on__isnull=True)
+
+    def __init__(self, *args, today=None, **kwargs):
+        import datetime as dt
+
+        super().__init__(*args, **kwargs)
+        self.today = today or dt.date.today()

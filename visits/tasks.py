@@ -1,0 +1,12 @@
+"""Celery tasks of visiting care: take nothing, call the service, safe to run twice."""
+
+from celery import shared_task
+
+
+@shared_task
+def visit_reminders() -> int:
+    """Daily: overdue paired households become tasks in the responsible worker's 我的待办 (once
+    per household and last visit, by the task's dedupe key)."""
+    from .services import visit_reminders as remind
+
+    return remind()
