@@ -35,6 +35,7 @@ api_urlpatterns = [
     path("", include(core_router.urls)),
     path("", include(assistance_router.urls)),
     path("", include(jobs_router.urls)),
+    path("", include("dashboards.api.urls")),
     path("token/", ObtainTokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its init script as a file: no inline script under the CSP.
@@ -52,6 +53,7 @@ urlpatterns = [
     path("", include("assessments.urls")),
     path("", include("assistance.urls")),
     path("", include("core.urls")),
+    path("", include("dashboards.urls")),
     path("", include("accounts.urls")),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
