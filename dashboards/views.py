@@ -52,10 +52,11 @@ class DashboardView(BadRequestMixin, TemplateView):
     template_name = "dashboards/dashboard.html"
 
     def get_context_data(self, **kwargs):
-        division = scope_division(self.request.user, kwargs.get("division"))
+        division = scope_division(self.request.user, kwargs.pop("division", None))
         period = parse_period(self.request.GET)
         scope = figures.Scope(user=self.request.user, division=division, period=period)
         data = figures.summary(scope)
+        del data["division"], data["period"]  # the objects themselves are in the context
         last = dt.date.today().replace(day=1) - dt.timedelta(days=1)
         return super().get_context_data(
             scope=scope,
@@ -84,7 +85,7 @@ class ReportView(BadRequestMixin, TemplateView):
     template_name = "dashboards/report.html"
 
     def get_context_data(self, **kwargs):
-        division = scope_division(self.request.user, kwargs.get("division"))
+        division = scope_division(self.request.user, kwargs.pop("division", None))
         period = report_month(self.request.GET)
         scope = figures.Scope(user=self.request.user, division=division, period=period)
         return super().get_context_data(

@@ -85,3 +85,28 @@ def dash_world(db, admin_user):
     need(h3, "2026-02-01", admin_user, met="2026-02-03")
     need(h2, "2026-01-03", admin_user, closed="2026-01-25")
     return {"h1": h1, "h2": h2, "h3": h3}
+
+
+@pytest.fixture
+def work_world(dash_world, admin_user):
+    """Current work on top of the world: tasks, alerts, pushes and an import batch."""
+    from assessments.models import Alert
+    from assistance.models import CatalogItem, Recommendation
+    from core.models import Task
+    from imports.models import ImportBatch
+
+    h1, h2, h3 = dash_world["h1"], dash_world["h2"], dash_world["h3"]
+    today = dt.date.today()
+    for household, due in ((h1, today - dt.timedelta(days=3)), (h1, today + dt.timedelta(days=3)), (h3, today)):
+        Task.objects.create(kind="screening_gained", title="核实", household=household, due_date=due)
+    for household, deadline in ((h1, today - dt.timedelta(days=1)), (h2, today + dt.timedelta(days=5))):
+        Alert.objects.create(
+            person=household.head, town=household.town, kind="job_loss", source="manual",
+            verify_deadline=deadline,
+        )
+    items = list(CatalogItem.objects.order_by("pk")[:2])
+    for household, item, status in ((h1, items[0], "granted"), (h2, items[0], "pushed"), (h3, items[1], "offered")):
+        Recommendation.objects.create(household=household, person=household.head, item=item, status=status)
+    ImportBatch.objects.create(source="dibao", file_name="低保.xlsx", sha256="0" * 64, snapshot_date=today,
+                               status="committed")
+    return dash_world
