@@ -97,16 +97,28 @@ def work_world(dash_world, admin_user):
 
     h1, h2, h3 = dash_world["h1"], dash_world["h2"], dash_world["h3"]
     today = dt.date.today()
-    for household, due in ((h1, today - dt.timedelta(days=3)), (h1, today + dt.timedelta(days=3)), (h3, today)):
+    for household, due in (
+        (h1, today - dt.timedelta(days=3)),
+        (h1, today + dt.timedelta(days=3)),
+        (h3, today),
+    ):
         Task.objects.create(kind="screening_gained", title="核实", household=household, due_date=due)
     for household, deadline in ((h1, today - dt.timedelta(days=1)), (h2, today + dt.timedelta(days=5))):
         Alert.objects.create(
-            person=household.head, town=household.town, kind="job_loss", source="manual",
+            person=household.head,
+            town=household.town,
+            kind="job_loss",
+            source="manual",
             verify_deadline=deadline,
         )
     items = list(CatalogItem.objects.order_by("pk")[:2])
-    for household, item, status in ((h1, items[0], "granted"), (h2, items[0], "pushed"), (h3, items[1], "offered")):
+    for household, item, status in (
+        (h1, items[0], "granted"),
+        (h2, items[0], "pushed"),
+        (h3, items[1], "offered"),
+    ):
         Recommendation.objects.create(household=household, person=household.head, item=item, status=status)
-    ImportBatch.objects.create(source="dibao", file_name="低保.xlsx", sha256="0" * 64, snapshot_date=today,
-                               status="committed")
+    ImportBatch.objects.create(
+        source="dibao", file_name="低保.xlsx", sha256="0" * 64, snapshot_date=today, status="committed"
+    )
     return dash_world
