@@ -123,20 +123,21 @@ def needs_lines(points, title):
 
 @register.inclusion_tag("dashboards/charts/funnel.html")
 def funnel(steps, title):
-    """The uptake funnel: one centred bar per step, as wide as the items that reached it."""
-    row_h, top = 34, 6
+    """The uptake funnel: one bar per step, as long as the items that reached it."""
+    row_h, top, label_w = 32, 6, 96
     biggest = max((s["n"] for s in steps), default=0) or 1
-    plot_w = WIDTH - 40
+    plot_w = WIDTH - label_w - 150
     bars = []
     for i, s in enumerate(steps):
         w = max(plot_w * s["n"] / biggest, 2 if s["n"] else 0)
+        y = top + i * row_h
         bars.append(
             {
                 **s,
-                "x": round((WIDTH - w) / 2, 1),
                 "w": round(w, 1),
-                "y": top + i * row_h,
-                "text_y": top + i * row_h + row_h / 2 + 1,
+                "y": y,
+                "text_y": y + row_h / 2 + 2,
+                "value_x": round(label_w + w + 6, 1),
                 "share": round(100 * s["n"] / steps[0]["n"]) if steps and steps[0]["n"] else 0,
             }
         )
@@ -145,6 +146,7 @@ def funnel(steps, title):
         "bars": bars,
         "width": WIDTH,
         "height": top * 2 + len(steps) * row_h,
-        "bar_h": row_h - 6,
-        "centre": WIDTH / 2,
+        "bar_h": row_h - 8,
+        "label_w": label_w,
+        "label_x": label_w - 8,
     }
