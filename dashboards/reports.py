@@ -1,6 +1,7 @@
 """The monthly report's Excel workbook: one sheet per table, written through core/excel.py."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from core.excel import ExcelWriter
 
@@ -16,7 +17,14 @@ def write_workbook(report: dict, target) -> None:
             summary.append([_("月报"), sentence])
 
         sheet = book.sheet(
-            _("分类对象"), [_("分类"), _("人数"), _("户数"), _("本月新纳入（人次）"), _("本月退出（人次）")]
+            _("分类对象"),
+            [
+                _("分类"),
+                pgettext("persons counted", "人数"),
+                _("户数"),
+                _("本月新纳入（人次）"),
+                _("本月退出（人次）"),
+            ],
         )
         for row in groups["rows"]:
             sheet.append([row["label"], row["persons"], row["households"], row["new"], row["exits"]])
