@@ -1,7 +1,5 @@
 """One FilterSet per model, used by the list pages and the API alike."""
 
-import datetime as dt
-
 import django_filters as filters
 from django.db.models import Q
 from django.utils import timezone
@@ -14,7 +12,7 @@ from households.models import Person
 
 from . import choices as c
 from .models import Alert, GroupDecision, Override, VagrantRecord
-from .selectors import end_of_day, placed_on_q
+from .selectors import end_of_day, placed_on_q, start_of_day
 
 YES_NO = [("1", _("是")), ("0", _("否"))]
 
@@ -71,7 +69,7 @@ class GroupDecisionFilterSet(filters.FilterSet):
         field, side = name.rsplit("_", 1)
         column = f"{field}_at"
         if side == "after":
-            return queryset.filter(**{f"{column}__gte": end_of_day(value - dt.timedelta(days=1))})
+            return queryset.filter(**{f"{column}__gte": start_of_day(value)})
         return queryset.filter(**{f"{column}__lt": end_of_day(value)})
 
 

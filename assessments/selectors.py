@@ -92,8 +92,20 @@ def supervision(*, user, town_id: int | None = None) -> dict:
     }
 
 
+# Dates typed into a filter are clamped to these, so 0001-01-01 or 9999-12-31 cannot overflow a
+# datetime (a 500) when turned into an instant and converted to UTC.
+_FIRST_DAY, _LAST_DAY = dt.date(1900, 1, 1), dt.date(9000, 1, 1)
+
+
+def start_of_day(day: dt.date) -> dt.datetime:
+    """The first instant of ``day`` in local time."""
+    day = min(max(day, _FIRST_DAY), _LAST_DAY)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
 def end_of_day(day: dt.date) -> dt.datetime:
     """The first instant after ``day`` in local time: "as of the end of day" means before this."""
+    day = min(max(day, _FIRST_DAY), _LAST_DAY)
     return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
 
 

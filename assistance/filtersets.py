@@ -81,10 +81,10 @@ class NeedFilterSet(filters.FilterSet):
         ]
 
     def filter_recorded(self, queryset, name, value):
-        from assessments.selectors import end_of_day
+        from assessments.selectors import end_of_day, start_of_day
 
         if name.endswith("after"):
-            return queryset.filter(recorded_at__gte=end_of_day(value - dt.timedelta(days=1)))
+            return queryset.filter(recorded_at__gte=start_of_day(value))
         return queryset.filter(recorded_at__lt=end_of_day(value))
 
     def filter_open_on(self, queryset, name, value):

@@ -38,7 +38,7 @@ from django.utils.translation import gettext as _
 
 from assessments.choices import GROUP_SHORT, AlertStatus, Group
 from assessments.models import Alert, GroupDecision
-from assessments.selectors import ANY_GROUP, end_of_day, placed_on_q
+from assessments.selectors import ANY_GROUP, end_of_day, placed_on_q, start_of_day
 from assistance.choices import UptakeStatus
 from assistance.filtersets import FUNNEL, need_open_on_q, reached_statuses
 from assistance.models import CatalogItem, Need, Recommendation
@@ -136,7 +136,7 @@ def _decisions(scope: Scope):
 
 
 def _in_period(column: str, period: Period) -> Q:
-    return Q(**{f"{column}__gte": end_of_day(period.start - dt.timedelta(days=1))}) & Q(
+    return Q(**{f"{column}__gte": start_of_day(period.start)}) & Q(
         **{f"{column}__lt": end_of_day(period.end)}
     )
 
@@ -305,9 +305,7 @@ def needs_trend(scope: Scope, months: int = 12) -> list[dict]:
     start, day, area = firsts[0], scope.period.as_of, scope.filters()
     needs_ = _needs(scope)
     collected = dict(
-        needs_.filter(
-            recorded_at__gte=end_of_day(start - dt.timedelta(days=1)), recorded_at__lt=end_of_day(day)
-        )
+        needs_.filter(recorded_at__gte=start_of_day(start), recorded_at__lt=end_of_day(day))
         .annotate(month=TruncMonth("recorded_at"))
         .values_list("month")
         .annotate(n=Count("id"))

@@ -22,6 +22,7 @@ KINDS = {
     CUSTOM: gettext_lazy("自定义"),
 }
 EARLIEST = dt.date(2000, 1, 1)
+LATEST_YEAR = 2100
 MAX_DAYS = 3660  # a custom period of at most about ten years
 
 
@@ -74,18 +75,25 @@ def _bad(message):
     raise ValidationError(message)
 
 
+def _checked_year(text: str) -> int:
+    year = int(text)
+    if not EARLIEST.year <= year <= LATEST_YEAR:
+        _bad(_("年份应在 %(first)d 到 %(last)d 之间。") % {"first": EARLIEST.year, "last": LATEST_YEAR})
+    return year
+
+
 def _month(text: str) -> Period:
     match = re.fullmatch(r"(\d{4})-(\d{1,2})", text.strip())
     if not match or not 1 <= int(match[2]) <= 12:
         _bad(_("月份格式应为“年-月”，例如 2026-03。"))
-    return month_period(int(match[1]), int(match[2]))
+    return month_period(_checked_year(match[1]), int(match[2]))
 
 
 def _quarter(text: str) -> Period:
     match = re.fullmatch(r"(\d{4})-?[Qq]([1-4])", text.strip())
     if not match:
         _bad(_("季度格式应为“年-Q季度”，例如 2026-Q1。"))
-    year, quarter = int(match[1]), int(match[2])
+    year, quarter = _checked_year(match[1]), int(match[2])
     first = month_period(year, 3 * quarter - 2)
     return Period(QUARTER, first.start, month_period(year, 3 * quarter).end)
 
@@ -93,7 +101,7 @@ def _quarter(text: str) -> Period:
 def _year(text: str) -> Period:
     if not re.fullmatch(r"\d{4}", text.strip()):
         _bad(_("年份格式应为四位数字，例如 2026。"))
-    year = int(text)
+    year = _checked_year(text)
     return Period(YEAR, dt.date(year, 1, 1), dt.date(year, 12, 31))
 
 

@@ -66,6 +66,10 @@ def test_volunteer_has_no_dashboard(login, volunteer):
         "period=custom&start=2026-03-01&end=2026-01-01",
         "period=custom&start=x",
         "period=month&month=2999-01",
+        "period=month&month=0000-01",
+        "period=quarter&quarter=0000-Q1",
+        "period=year&year=0000",
+        "period=custom&start=0001-01-01&end=0001-01-02",
     ],
 )
 def test_bad_periods_are_a_400_in_chinese(login, manager, query):
@@ -175,3 +179,22 @@ def test_drilldown_list_exports_masked_and_logged(login, dongqu, dash_world):
     assert "出生日期" not in header and "年龄" in header
     log = ExportLog.objects.get()
     assert log.row_count == 4 and log.user == dongqu
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/groups/?as_of=9999-12-31&active=",
+        "/groups/?decided_after=0001-01-01&decided_before=9999-12-31&active=",
+        "/groups/?ended_after=0001-01-01&active=",
+        "/needs/?open_on=9999-12-31",
+        "/needs/?recorded_after=0001-01-01&recorded_before=9999-12-31",
+        "/needs/?met_after=0001-01-01&open_on=0001-01-01",
+        "/persons/?group=any&group_on=9999-12-31",
+        "/households/?group=elderly&group_on=0001-01-01",
+        "/households/?group=bogus",
+        "/push/?reached=bogus",
+    ],
+)
+def test_drilldown_filters_at_the_edges_of_the_calendar_are_no_500(login, dongqu, dash_world, url):
+    assert login(dongqu).get(url).status_code == 200
