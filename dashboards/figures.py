@@ -534,15 +534,18 @@ def monthly_report(scope: Scope) -> dict:
         "met": f"{n['met']:,}",
         "open": f"{n['open']:,}",
     }
+    sentences = [sentence, month]
     if n["median_days"] is not None:
-        month += _("本月满足的需求从登记到满足的中位天数为%(days)s天。") % {"days": _number(n["median_days"])}
+        sentences.append(
+            _("本月满足的需求从登记到满足的中位天数为%(days)s天。") % {"days": _number(n["median_days"])}
+        )
     return {
         "division": {"id": scope.division.pk, "name": scope.division.name, "level": scope.division.level},
         "area": area,
         "month": f"{scope.period.start:%Y-%m}",
         "label": scope.period.label,
         "as_of": day,
-        "sentences": [sentence, month],
+        "sentences": sentences,
         "groups": g,
         "by_division": groups_by_division(scope),
         "needs": n,

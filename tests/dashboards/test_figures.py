@@ -96,7 +96,7 @@ def test_monthly_report_for_a_past_month_is_the_same_later(dash_world, manager, 
     report = figures.monthly_report(scope(manager, city()))
     assert report["sentences"][0] == "截至2026年1月31日，全市共排查7类困难群众5人（3户），收集并满足需求1个。"
     assert "本月新纳入分类2人次、退出0人次" in report["sentences"][1]
-    assert "中位天数为10天" in report["sentences"][1]
+    assert "中位天数为10天" in report["sentences"][2]
     town_report = figures.monthly_report(scope(dongqu, town("东区街道")))
     assert town_report["sentences"][0].startswith("截至2026年1月31日，东区街道共排查7类困难群众4人（2户）")
 
