@@ -73,7 +73,7 @@ class HouseholdFilterSet(filters.FilterSet):
             "group_on",
         ]
 
-    def filter_group(self, queryset, name, value):
+    def filter_group(self, queryset, name, value: str):
         return queryset.filter(
             pk__in=_in_group(Person.objects.all(), self, "pk", value).values("household_id")
         )
@@ -145,7 +145,7 @@ class PersonFilterSet(filters.FilterSet):
     def filter_q(self, queryset, name, value):
         return queryset.search(value)
 
-    def filter_group(self, queryset, name, value):
+    def filter_group(self, queryset, name, value: str):
         return _in_group(queryset, self, "pk", value)
 
     def filter_nothing(self, queryset, name, value):

@@ -1,10 +1,10 @@
 from django.urls import path
 
-from .views import ReportApiView, StatsView
+from .views import OwnReportApiView, OwnStatsView, ReportApiView, StatsView
 
 urlpatterns = [
-    path("stats/", StatsView.as_view(), name="api-stats"),
-    path("stats/report/", ReportApiView.as_view(), name="api-stats-my-report"),
+    path("stats/", OwnStatsView.as_view(), name="api-stats"),
+    path("stats/report/", OwnReportApiView.as_view(), name="api-stats-my-report"),
     path("stats/<int:division>/", StatsView.as_view(), name="api-stats-division"),
     path("stats/<int:division>/report/", ReportApiView.as_view(), name="api-stats-report"),
 ]

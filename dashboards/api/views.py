@@ -2,6 +2,8 @@
 outside the user's area) and the same 400s (a bad period, a month not yet ended)."""
 
 from django.core.exceptions import ValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -9,6 +11,16 @@ from rest_framework.views import APIView
 from .. import figures
 from ..periods import parse_period
 from ..views import report_month, scope_division
+
+PERIOD_PARAMETERS = [
+    OpenApiParameter("period", str, enum=["month", "quarter", "year", "custom"], description="默认 month"),
+    OpenApiParameter("month", str, description="YYYY-MM"),
+    OpenApiParameter("quarter", str, description="YYYY-Qn"),
+    OpenApiParameter("year", str, description="YYYY"),
+    OpenApiParameter("start", OpenApiTypes.DATE),
+    OpenApiParameter("end", OpenApiTypes.DATE),
+]
+MONTH_PARAMETERS = [OpenApiParameter("month", str, description="YYYY-MM，已结束的月份；默认上月")]
 
 
 def _bad(error: ValidationError):
@@ -18,6 +30,7 @@ def _bad(error: ValidationError):
 class StatsView(APIView):
     """GET /api/stats/ (the user's own area) or /api/stats/<division>/, with ?period=... ."""
 
+    @extend_schema(operation_id="stats_division", parameters=PERIOD_PARAMETERS, responses=OpenApiTypes.OBJECT)
     def get(self, request, division=None):
         place = scope_division(request.user, division)
         try:
@@ -30,6 +43,9 @@ class StatsView(APIView):
 class ReportApiView(APIView):
     """GET /api/stats/<division>/report/?month=YYYY-MM: the monthly report's figures and sentences."""
 
+    @extend_schema(
+        operation_id="stats_division_report", parameters=MONTH_PARAMETERS, responses=OpenApiTypes.OBJECT
+    )
     def get(self, request, division=None):
         place = scope_division(request.user, division)
         try:
@@ -39,3 +55,21 @@ class ReportApiView(APIView):
         return Response(
             figures.monthly_report(figures.Scope(user=request.user, division=place, period=period))
         )
+
+
+class OwnStatsView(StatsView):
+    """GET /api/stats/: the figures of the user's own area (the city for city-wide roles)."""
+
+    @extend_schema(operation_id="stats_own", parameters=PERIOD_PARAMETERS, responses=OpenApiTypes.OBJECT)
+    def get(self, request, division=None):
+        return super().get(request, None)
+
+
+class OwnReportApiView(ReportApiView):
+    """GET /api/stats/report/: the monthly report of the user's own area."""
+
+    @extend_schema(
+        operation_id="stats_own_report", parameters=MONTH_PARAMETERS, responses=OpenApiTypes.OBJECT
+    )
+    def get(self, request, division=None):
+        return super().get(request, None)
