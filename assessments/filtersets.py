@@ -12,6 +12,7 @@ from households.models import Person
 
 from . import choices as c
 from .models import Alert, GroupDecision, Override, VagrantRecord
+from .selectors import end_of_day, placed_on_q, start_of_day
 
 YES_NO = [("1", _("是")), ("0", _("否"))]
 
@@ -33,13 +34,43 @@ class GroupDecisionFilterSet(filters.FilterSet):
     person = IdFilter(label=_("人员编号"), field_name="person_id")
     household = IdFilter(label=_("家庭编号"), field_name="person__household_id")
     active = filters.BooleanFilter(label=_("当前有效"))
+    as_of = filters.DateFilter(label=_("截至日期在册"), method="filter_as_of")
+    decided_after = filters.DateFilter(label=_("纳入日期起"), method="filter_between")
+    decided_before = filters.DateFilter(label=_("纳入日期止"), method="filter_between")
+    ended_after = filters.DateFilter(label=_("退出日期起"), method="filter_between")
+    ended_before = filters.DateFilter(label=_("退出日期止"), method="filter_between")
 
     class Meta:
         model = GroupDecision
-        fields = ["q", "group", "tier", "town", "community", "person", "household", "active"]
+        fields = [
+            "q",
+            "group",
+            "tier",
+            "town",
+            "community",
+            "person",
+            "household",
+            "active",
+            "as_of",
+            "decided_after",
+            "decided_before",
+            "ended_after",
+            "ended_before",
+        ]
 
     def filter_q(self, queryset, name, value):
         return _person_search(queryset, "person", value)
+
+    def filter_as_of(self, queryset, name, value):
+        return queryset.filter(placed_on_q(value))
+
+    def filter_between(self, queryset, name, value):
+        """Local calendar days, both ends included (``decided_before=2026-03-31`` takes all of the 31st)."""
+        field, side = name.rsplit("_", 1)
+        column = f"{field}_at"
+        if side == "after":
+            return queryset.filter(**{f"{column}__gte": start_of_day(value)})
+        return queryset.filter(**{f"{column}__lt": end_of_day(value)})
 
 
 class OverrideFilterSet(filters.FilterSet):

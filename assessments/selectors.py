@@ -1,5 +1,7 @@
 """Reads of screening that are more than a filter: the baseline review list, task totals, supervision."""
 
+import datetime as dt
+
 from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -88,3 +90,40 @@ def supervision(*, user, town_id: int | None = None) -> dict:
         "total_open": sum(r["open"] for r in counts.values()),
         "total_overdue": sum(r["overdue"] for r in counts.values()),
     }
+
+
+# Dates typed into a filter are clamped to these, so 0001-01-01 or 9999-12-31 cannot overflow a
+# datetime (a 500) when turned into an instant and converted to UTC.
+_FIRST_DAY, _LAST_DAY = dt.date(1900, 1, 1), dt.date(9000, 1, 1)
+
+
+def start_of_day(day: dt.date) -> dt.datetime:
+    """The first instant of ``day`` in local time."""
+    day = min(max(day, _FIRST_DAY), _LAST_DAY)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    """The first instant after ``day`` in local time: "as of the end of day" means before this."""
+    day = min(max(day, _FIRST_DAY), _LAST_DAY)
+    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
+
+
+def placed_on_q(day: dt.date, prefix: str = "") -> Q:
+    """Decisions in force at the end of ``day``: made by then and not ended by then.
+
+    A stay in a group is one GroupDecision row (decided_at .. ended_at), so the placements of a
+    past day are rebuilt from the rows alone, whatever happened since."""
+    cutoff = end_of_day(day)
+    return Q(**{f"{prefix}decided_at__lt": cutoff}) & (
+        Q(**{f"{prefix}ended_at__isnull": True}) | Q(**{f"{prefix}ended_at__gte": cutoff})
+    )
+
+
+def members_on(day: dt.date, group: str | None = None):
+    """Unscoped decisions in force at the end of ``day`` (optionally of one group); callers scope."""
+    decisions = GroupDecision.objects.filter(placed_on_q(day))
+    return decisions if group in (None, "", ANY_GROUP) else decisions.filter(group=group)
+
+
+ANY_GROUP = "any"

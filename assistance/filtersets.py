@@ -15,6 +15,21 @@ from . import choices as c
 from .models import CarePlan, CatalogItem, Need, PlanAction, Provider, Recommendation
 
 OPEN_CHOICES = [("open", _("未办结")), ("closed", _("已办结"))]
+# The uptake funnel: an item "reached" a step when its status is that step or a later one.
+FUNNEL = (
+    c.UptakeStatus.PUSHED,
+    c.UptakeStatus.OFFERED,
+    c.UptakeStatus.APPLIED,
+    c.UptakeStatus.GRANTED,
+    c.UptakeStatus.DELIVERED,
+)
+REACHED_CHOICES = [(s.value, s.label) for s in FUNNEL[1:]]
+
+
+def reached_statuses(step: str) -> list[str]:
+    return [s.value for s in FUNNEL[FUNNEL.index(step) :]]
+
+
 AGE_CHOICES = [("7", _("超过7天")), ("30", _("超过30天")), ("90", _("超过90天"))]
 
 
@@ -39,6 +54,11 @@ class NeedFilterSet(filters.FilterSet):
         label=_("村（社区）"), queryset=_communities, field_name="household__community", empty_label=_("全部")
     )
     household = IdFilter(label=_("家庭"), field_name="household_id", widget=forms.HiddenInput)
+    recorded_after = filters.DateFilter(label=_("登记日期起"), method="filter_recorded")
+    recorded_before = filters.DateFilter(label=_("登记日期止"), method="filter_recorded")
+    met_after = filters.DateFilter(label=_("满足日期起"), field_name="met_on", lookup_expr="gte")
+    met_before = filters.DateFilter(label=_("满足日期止"), field_name="met_on", lookup_expr="lte")
+    open_on = filters.DateFilter(label=_("截至日期未办结"), method="filter_open_on")
 
     class Meta:
         model = Need
@@ -53,7 +73,22 @@ class NeedFilterSet(filters.FilterSet):
             "town",
             "community",
             "household",
+            "recorded_after",
+            "recorded_before",
+            "met_after",
+            "met_before",
+            "open_on",
         ]
+
+    def filter_recorded(self, queryset, name, value):
+        from assessments.selectors import end_of_day, start_of_day
+
+        if name.endswith("after"):
+            return queryset.filter(recorded_at__gte=start_of_day(value))
+        return queryset.filter(recorded_at__lt=end_of_day(value))
+
+    def filter_open_on(self, queryset, name, value):
+        return queryset.filter(need_open_on_q(value))
 
     def filter_state(self, queryset, name, value):
         if value == "open":
@@ -69,6 +104,16 @@ class NeedFilterSet(filters.FilterSet):
     def filter_older_than(self, queryset, name, value):
         cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=int(value))
         return queryset.filter(recorded_at__lt=cutoff)
+
+
+def need_open_on_q(day: dt.date) -> Q:
+    """Needs still open at the end of ``day``: recorded by then, not met by then (met is final,
+    ``met_on`` its date), not closed unmet by then (a closed need's last change is its closing)."""
+    from assessments.selectors import end_of_day
+
+    cutoff = end_of_day(day)
+    closed_by_then = Q(status=c.NeedStatus.CLOSED_UNMET, changed_at__lt=cutoff)
+    return Q(recorded_at__lt=cutoff) & ~Q(met_on__lte=day) & ~closed_by_then
 
 
 class CatalogItemFilterSet(filters.FilterSet):
@@ -120,10 +165,16 @@ class RecommendationFilterSet(filters.FilterSet):
         label=_("村（社区）"), queryset=_communities, field_name="household__community", empty_label=_("全部")
     )
     household = IdFilter(label=_("家庭"), field_name="household_id", widget=forms.HiddenInput)
+    reached = filters.ChoiceFilter(
+        label=_("已到环节"), choices=REACHED_CHOICES, method="filter_reached", empty_label=_("全部")
+    )
 
     class Meta:
         model = Recommendation
-        fields = ["state", "status", "item", "list_kind", "town", "community", "household"]
+        fields = ["state", "status", "item", "list_kind", "town", "community", "household", "reached"]
+
+    def filter_reached(self, queryset, name, value):
+        return queryset.filter(status__in=reached_statuses(value))
 
     def filter_state(self, queryset, name, value):
         if value == "open":

@@ -12,6 +12,23 @@ from . import choices as c
 from .models import AssistanceStatus, Division, Household, Person
 
 
+def _group_choices():
+    from assessments.choices import Group
+
+    return [("any", _("任一分类")), *Group.choices]
+
+
+def _in_group(queryset, filterset, person_path: str, value):
+    """Rows with a person in ``value`` (a group or "any") at the end of ``group_on`` (default today).
+
+    The dashboards link here: a number of persons or households in a group, as of a day, lands on
+    exactly that many rows."""
+    from assessments.selectors import members_on
+
+    day = filterset.form.cleaned_data.get("group_on") or dt.date.today()
+    return queryset.filter(**{f"{person_path}__in": members_on(day, value).values("person_id")})
+
+
 def _area_divisions(request, level):
     user = getattr(request, "user", None)
     return Division.objects.restrict(user).filter(level=level) if user else Division.objects.none()
@@ -38,10 +55,31 @@ class HouseholdFilterSet(filters.FilterSet):
         label=_("救助类型"), choices=c.AssistanceKind.choices, method="filter_assistance"
     )
     code = filters.CharFilter(label=_("户编号"))
+    group = filters.ChoiceFilter(label=_("分类对象"), choices=_group_choices, method="filter_group")
+    group_on = filters.DateFilter(label=_("分类截至日期"), method="filter_nothing")
 
     class Meta:
         model = Household
-        fields = ["q", "town", "community", "status", "housing", "safety_grade", "assistance", "code"]
+        fields = [
+            "q",
+            "town",
+            "community",
+            "status",
+            "housing",
+            "safety_grade",
+            "assistance",
+            "code",
+            "group",
+            "group_on",
+        ]
+
+    def filter_group(self, queryset, name, value: str):
+        return queryset.filter(
+            pk__in=_in_group(Person.objects.all(), self, "pk", value).values("household_id")
+        )
+
+    def filter_nothing(self, queryset, name, value):
+        return queryset  # read by filter_group
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(pk__in=Person.objects.search(value).values("household_id"))
@@ -76,6 +114,8 @@ class PersonFilterSet(filters.FilterSet):
     age_min = filters.NumberFilter(label=_("最小年龄"), method="filter_age_min", min_value=0, max_value=150)
     age_max = filters.NumberFilter(label=_("最大年龄"), method="filter_age_max", min_value=0, max_value=150)
     needs_review = filters.BooleanFilter(label=_("待核查"))
+    group = filters.ChoiceFilter(label=_("分类对象"), choices=_group_choices, method="filter_group")
+    group_on = filters.DateFilter(label=_("分类截至日期"), method="filter_nothing")
 
     class Meta:
         model = Person
@@ -98,10 +138,18 @@ class PersonFilterSet(filters.FilterSet):
             "age_min",
             "age_max",
             "needs_review",
+            "group",
+            "group_on",
         ]
 
     def filter_q(self, queryset, name, value):
         return queryset.search(value)
+
+    def filter_group(self, queryset, name, value: str):
+        return _in_group(queryset, self, "pk", value)
+
+    def filter_nothing(self, queryset, name, value):
+        return queryset  # read by filter_group
 
     def filter_id_number(self, queryset, name, value):
         from core import idnumber

@@ -64,6 +64,13 @@ class HomeView(VisitViewSwitch, TemplateView):
             return HttpResponseRedirect(reverse("meetings:home"))
         return super().get(request, *args, **kwargs)
 
+    def dispatch(self, request, *args, **kwargs):
+        # Managers land on their dashboard (issue 14); their worklist stays at ?worklist=1.
+        user = request.user
+        if getattr(user, "role", None) == "city_manager" and not request.GET.get("worklist"):
+            return redirect("dashboards:home")
+        return super().dispatch(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         user = self.request.user
         households = Household.objects.restrict(user).filter(status=c.RecordStatus.ACTIVE)

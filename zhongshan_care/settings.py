@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "imports",
     "meetings",
     "employment",
+    "dashboards",
 ]
 
 MIDDLEWARE = [

@@ -41,6 +41,7 @@ api_urlpatterns = [
     path("", include(meetings_router.urls)),
     path("", include(employment_router.urls)),
     path("", include(visits_router.urls)),
+    path("", include("dashboards.api.urls")),
     path("token/", ObtainTokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its init script as a file: no inline script under the CSP.
@@ -59,6 +60,7 @@ urlpatterns = [
     path("", include("assistance.urls")),
     path("", include("employment.urls")),
     path("", include("core.urls")),
+    path("", include("dashboards.urls")),
     path("", include("accounts.urls")),
     path("", include("meetings.urls")),
     path("", include("visits.urls")),

@@ -51,6 +51,8 @@ PAGES = {
         "/households/new/",
         "/warnings/new/",
         "/vagrants/new/",
+        "/dashboard/",
+        "/dashboard/report/",
     ],
     "huayuan": [
         "/",

@@ -1022,5 +1022,72 @@ def test_every_joint_meeting_url_is_in_the_matrix(joint_world):
         for action in _write_actions(route).values():
             if route.detail and action not in ("update",):
                 assert action in JOINT_API_DATA, f"api:{route.name} {action}"
+
+
 # --- h-employ: the employment app's URLs and API routes, on the same world and personas ---
 from tests.employment.scoping_matrix import *  # noqa: E402, F403
+
+# Dashboards (issue 14): every dashboard, report and /api/stats route, as every persona
+
+
+DASHBOARD_URLS = {
+    "dashboards:division": "/dashboard/{pk}/",
+    "dashboards:report": "/dashboard/{pk}/report/?month=2026-01",
+    "dashboards:report-excel": "/dashboard/{pk}/report/excel/?month=2026-01",
+    "api-stats-division": "/api/stats/{pk}/",
+    "api-stats-report": "/api/stats/{pk}/report/?month=2026-01",
+}
+DASHBOARD_OWN_URLS = {
+    "dashboards:home": "/dashboard/",
+    "dashboards:my-report": "/dashboard/report/?month=2026-01",
+    "api-stats": "/api/stats/",
+    "api-stats-my-report": "/api/stats/report/?month=2026-01",
+}
+
+
+def _areas_divisions(world, names) -> set:
+    divisions = set()
+    for name in names:
+        community_ = world[name].division
+        divisions |= {community_, community_.parent}
+    return divisions
+
+
+@pytest.mark.parametrize("persona", SCOPED)
+@pytest.mark.parametrize("name", DASHBOARD_URLS)
+def test_dashboard_of_another_area_is_404(name, persona, persona_client, world):
+    _user, client = persona_client(persona)
+    mine = set() if persona == "volunteer" else _areas_divisions(world, INSIDE[persona])
+    if persona == "huayuan":
+        mine = {world["huayuan_paired"].division}  # a community worker does not see their town
+    others = _areas_divisions(world, ALL_AREAS) - mine
+    assert others
+    for division in others:
+        response = client.get(DASHBOARD_URLS[name].format(pk=division.pk))
+        assert response.status_code == 404, (division.name, response.status_code)
+
+
+@pytest.mark.parametrize("persona", [p for p in PERSONAS if p != "volunteer"])
+@pytest.mark.parametrize("name", DASHBOARD_URLS)
+def test_dashboard_of_the_users_area_opens(name, persona, persona_client, world):
+    _user, client = persona_client(persona)
+    mine = {world[a].division for a in INSIDE[persona]}
+    for division in mine:
+        response = client.get(DASHBOARD_URLS[name].format(pk=division.pk))
+        assert response.status_code == 200, (division.name, response.status_code)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("name", DASHBOARD_OWN_URLS)
+def test_own_dashboard_opens_for_staff_and_not_for_volunteers(name, persona, persona_client, world):
+    _user, client = persona_client(persona)
+    response = client.get(DASHBOARD_OWN_URLS[name])
+    assert response.status_code == (404 if persona == "volunteer" else 200)
+
+
+def test_every_dashboard_url_is_in_the_matrix():
+    from dashboards.api.urls import urlpatterns as api_patterns
+    from dashboards.urls import urlpatterns
+
+    names = {f"dashboards:{p.name}" for p in urlpatterns} | {p.name for p in api_patterns}
+    assert names == set(DASHBOARD_URLS) | set(DASHBOARD_OWN_URLS)
