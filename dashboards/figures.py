@@ -85,9 +85,18 @@ def visible_divisions(user):
     return Division.objects.restrict(user).filter(level__in=LEVELS)
 
 
+def sees_area_figures(user) -> bool:
+    """Staff of an area; not volunteers, nor the secretariat and liaisons (they see their cases)."""
+    return (
+        getattr(user, "is_authenticated", False)
+        and not getattr(user, "is_volunteer", False)
+        and not getattr(user, "is_case_role", False)
+    )
+
+
 def home_division(user) -> Division | None:
     """Where a user's dashboard opens: the city for city-wide roles, else their own area."""
-    if getattr(user, "is_volunteer", False) or not getattr(user, "is_authenticated", False):
+    if not sees_area_figures(user):
         return None
     if user.sees_whole_city:
         return Division.objects.filter(level=DivisionLevel.CITY).order_by("code").first()

@@ -16,8 +16,10 @@ from .periods import CUSTOM, KINDS, MONTH, QUARTER, YEAR, parse_period
 
 
 def scope_division(user, pk: int | None):
-    """The division asked for, if the user may see it; else 404 (never "it exists")."""
-    if getattr(user, "is_volunteer", False):
+    """The division asked for, if the user may see it; else 404 (never "it exists").
+
+    Volunteers and the joint meeting's case roles see single households, never an area's figures."""
+    if not figures.sees_area_figures(user):
         raise Http404
     if pk is None:
         division = figures.home_division(user)
