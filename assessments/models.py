@@ -17,6 +17,8 @@ from .rules import explain, param_labels, rule_label
 
 
 class GroupDecisionQuerySet(scoped_queryset("person__household__")):
+    area_prefix = "person__"
+
     def current(self):
         return self.filter(active=True)
 
@@ -76,6 +78,8 @@ class GroupDecision(models.Model):
 
 
 class OverrideQuerySet(scoped_queryset("person__household__")):
+    area_prefix = "person__"
+
     def current(self):
         return self.filter(active=True)
 

@@ -57,9 +57,9 @@ class PersonFilterSet(filters.FilterSet):
     )
     id_number = filters.CharFilter(label=_("身份证号码"), method="filter_id_number")
     household = IdFilter(label=_("家庭编号"), field_name="household_id")
-    town = filters.ModelChoiceFilter(label=_("镇街"), queryset=_towns, field_name="household__town")
+    town = filters.ModelChoiceFilter(label=_("镇街"), queryset=_towns, field_name="town")
     community = filters.ModelChoiceFilter(
-        label=_("村（社区）"), queryset=_communities, field_name="household__community"
+        label=_("村（社区）"), queryset=_communities, field_name="community"
     )
     sex = filters.ChoiceFilter(label=_("性别"), choices=c.Sex.choices)
     relation = filters.ChoiceFilter(label=_("与户主关系"), choices=c.Relation.choices)

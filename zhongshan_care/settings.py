@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "assistance",
     "visits",
     "imports",
+    "stats",
 ]
 
 MIDDLEWARE = [
