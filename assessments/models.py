@@ -54,6 +54,10 @@ class GroupDecision(models.Model):
         indexes = [
             models.Index(fields=["person", "active"]),
             models.Index(fields=["group", "active", "tier"]),
+            # The groups page: current decisions, newest first (keyset pages walk this index).
+            models.Index(
+                fields=["-decided_at", "-id"], condition=Q(active=True), name="decision_current_recent"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
