@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from core.filters import IdFilter
 from core.models import Task
 from households.filtersets import _communities, _towns
-from households.models import Person
+from households.models import search_matches
 
 from . import choices as c
 from .models import Alert, GroupDecision, Override, VagrantRecord
@@ -17,7 +17,7 @@ YES_NO = [("1", _("是")), ("0", _("否"))]
 
 
 def _person_search(queryset, prefix, value):
-    return queryset.filter(**{f"{prefix}__in": Person.objects.search(value).values("pk")})
+    return queryset.filter(**{f"{prefix}__in": search_matches(value)})
 
 
 class GroupDecisionFilterSet(filters.FilterSet):

@@ -27,7 +27,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def exact_count(self) -> int:
-        return self.object_list[: self.cap + 1].count()
+        # Unordered: the database stops after cap + 1 rows instead of sorting the whole list first.
+        return self.object_list.order_by()[: self.cap + 1].count()
 
     @property
     def capped(self) -> bool:

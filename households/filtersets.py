@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from core.filters import IdFilter
 
 from . import choices as c
-from .models import AssistanceStatus, Division, Household, Person
+from .models import AssistanceStatus, Division, Household, Person, search_matches
 
 
 def _area_divisions(request, level):
@@ -44,7 +44,7 @@ class HouseholdFilterSet(filters.FilterSet):
         fields = ["q", "town", "community", "status", "housing", "safety_grade", "assistance", "code"]
 
     def filter_q(self, queryset, name, value):
-        return queryset.filter(pk__in=Person.objects.search(value).values("household_id"))
+        return queryset.filter(pk__in=search_matches(value, "household_id"))
 
     def filter_assistance(self, queryset, name, value):
         holders = AssistanceStatus.objects.current().filter(kind=value).values("person__household_id")
