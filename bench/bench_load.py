@@ -24,6 +24,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -51,7 +52,9 @@ def sessions_and_pages(db_url: str) -> list[tuple[str, list[str]]]:
         client = Client()
         client.force_login(user)
         cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
-        urls = [url for label, url in pages(client, user) if not label.endswith("page 400")]
+        urls = [
+            quote(url, safe="/?=&%") for label, url in pages(client, user) if not label.endswith("page 400")
+        ]
         result.append((cookie, urls))
     return result
 
@@ -107,7 +110,7 @@ def run_level(port: int, users: int, work, max_requests: int, max_seconds: float
                 if response.getheader("Connection", "").lower() == "close":
                     conn.close()
                     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            except (OSError, http.client.HTTPException) as error:
+            except Exception as error:  # noqa: BLE001 - every failure is an error of the run
                 ok = False
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
