@@ -324,7 +324,12 @@ class Person(models.Model):
             models.Index(fields=["birth_date"]),
             # Area lists in their default order (newest first) and the name searches.
             models.Index(fields=["town", "id"], name="person_town_id"),
-            models.Index(fields=["community", "id"], name="person_community_id"),
+            # Covering (PostgreSQL): the summary recount of a community reads only this index.
+            models.Index(
+                fields=["community", "id"],
+                include=["household", "status", "needs_review", "town"],
+                name="person_community_id",
+            ),
             # LIKE 'x%' on PostgreSQL: pattern ops serve it under any collation (SQLite ignores them).
             models.Index(fields=["name"], name="person_name_prefix", opclasses=["varchar_pattern_ops"]),
             # The given-name search; used for LIKE under a C collation (ours), a plain index otherwise.

@@ -109,17 +109,33 @@ def _recompute(community_in: str, args: list, on: dt.date) -> None:
         f"UNION ALL SELECT DISTINCT s.person_id, s.kind FROM {STATUS} s JOIN {PERSON} p ON p.id = s.person_id "
         f"WHERE (s.start_date IS NULL OR s.start_date <= %s) AND (s.end_date IS NULL OR s.end_date > %s) {and_p}"
     )
+    insert = (
+        f"INSERT INTO {person_tally} (town_id, community_id, {q('group')}, kind, person_status, persons, "
+        "households, review) "
+        "SELECT p.town_id, p.community_id, g.grp, k.kind, p.status, COUNT(*), COUNT(DISTINCT p.household_id), "
+        f"SUM(CASE WHEN p.needs_review = {true} THEN 1 ELSE 0 END) "
+    )
+    group_by = "GROUP BY p.town_id, p.community_id, g.grp, k.kind, p.status"
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {person_tally} {where}", args)
-        cursor.execute(
-            f"INSERT INTO {person_tally} (town_id, community_id, {q('group')}, kind, person_status, persons, "
-            "households, review) "
-            "SELECT p.town_id, p.community_id, g.grp, k.kind, p.status, COUNT(*), COUNT(DISTINCT p.household_id), "
-            f"SUM(CASE WHEN p.needs_review = {true} THEN 1 ELSE 0 END) "
-            f"FROM {PERSON} p JOIN ({groups}) g ON g.pid = p.id JOIN ({kinds}) k ON k.pid = p.id {where_p} "
-            "GROUP BY p.town_id, p.community_id, g.grp, k.kind, p.status",
-            [*args, *args, *args, on, on, *args, *args],
-        )
+        if community_in and connection.vendor == "postgresql":
+            # Each person's groups and kinds by index lookups (LATERAL): the cost is the
+            # community's size. Joined as sets, the planner scanned every status in the city.
+            cursor.execute(
+                f"{insert} FROM {PERSON} p "
+                f"CROSS JOIN LATERAL (SELECT '' AS grp UNION ALL SELECT d.{q('group')} FROM {DECISION} d "
+                "WHERE d.person_id = p.id AND d.active) g "
+                "CROSS JOIN LATERAL (SELECT '' AS kind UNION SELECT s.kind FROM "
+                f"{STATUS} s WHERE s.person_id = p.id AND (s.start_date IS NULL OR s.start_date <= %s) "
+                f"AND (s.end_date IS NULL OR s.end_date > %s)) k {where_p} {group_by}",
+                [on, on, *args],
+            )
+        else:
+            cursor.execute(
+                f"{insert} FROM {PERSON} p JOIN ({groups}) g ON g.pid = p.id JOIN ({kinds}) k ON k.pid = p.id "
+                f"{where_p} {group_by}",
+                [*args, *args, *args, on, on, *args, *args],
+            )
         cursor.execute(f"DELETE FROM {household_tally} {where}", args)
         cursor.execute(
             f"INSERT INTO {household_tally} (town_id, community_id, status, households) "
