@@ -10,4 +10,5 @@ RUN DJANGO_SECRET_KEY=build ID_HASH_KEY=build FIELD_ENCRYPTION_KEY=build python 
     && useradd --system --home /app care && mkdir -p $VAR_DIR && chown care $VAR_DIR
 USER care
 EXPOSE 8000
-CMD ["gunicorn", "zhongshan_care.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120"]
+# Workers, threads and timeouts: gunicorn.conf.py (sized from the CPU count; env overrides).
+CMD ["gunicorn", "zhongshan_care.wsgi:application", "--bind", "0.0.0.0:8000"]

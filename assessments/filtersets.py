@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from core.filters import IdFilter
 from core.models import Task
 from households.filtersets import _communities, _towns
-from households.models import Person
+from households.models import search_matches
 
 from . import choices as c
 from .models import Alert, GroupDecision, Override, VagrantRecord
@@ -18,7 +18,7 @@ YES_NO = [("1", _("是")), ("0", _("否"))]
 
 
 def _person_search(queryset, prefix, value):
-    return queryset.filter(**{f"{prefix}__in": Person.objects.search(value).values("pk")})
+    return queryset.filter(**{f"{prefix}__in": search_matches(value)})
 
 
 class GroupDecisionFilterSet(filters.FilterSet):
@@ -27,9 +27,9 @@ class GroupDecisionFilterSet(filters.FilterSet):
     )
     group = filters.ChoiceFilter(label=_("分类"), choices=c.Group.choices)
     tier = filters.ChoiceFilter(label=_("风险等级"), choices=[t for t in c.Tier.choices if t[0]])
-    town = filters.ModelChoiceFilter(label=_("镇街"), queryset=_towns, field_name="person__household__town")
+    town = filters.ModelChoiceFilter(label=_("镇街"), queryset=_towns, field_name="person__town")
     community = filters.ModelChoiceFilter(
-        label=_("村（社区）"), queryset=_communities, field_name="person__household__community"
+        label=_("村（社区）"), queryset=_communities, field_name="person__community"
     )
     person = IdFilter(label=_("人员编号"), field_name="person_id")
     household = IdFilter(label=_("家庭编号"), field_name="person__household_id")
@@ -77,9 +77,9 @@ class OverrideFilterSet(filters.FilterSet):
     group = filters.ChoiceFilter(label=_("分类"), choices=c.Group.choices)
     verdict = filters.ChoiceFilter(label=_("人工认定"), choices=c.Verdict.choices)
     active = filters.BooleanFilter(label=_("有效"))
-    town = filters.ModelChoiceFilter(label=_("镇街"), queryset=_towns, field_name="person__household__town")
+    town = filters.ModelChoiceFilter(label=_("镇街"), queryset=_towns, field_name="person__town")
     community = filters.ModelChoiceFilter(
-        label=_("村（社区）"), queryset=_communities, field_name="person__household__community"
+        label=_("村（社区）"), queryset=_communities, field_name="person__community"
     )
     person = IdFilter(label=_("人员编号"), field_name="person_id")
 
@@ -174,7 +174,7 @@ class AlertFilterSet(filters.FilterSet):
     overdue = filters.BooleanFilter(label=_("核实逾期"), method="filter_overdue")
     town = filters.ModelChoiceFilter(label=_("镇街"), queryset=_towns)
     community = filters.ModelChoiceFilter(
-        label=_("村（社区）"), queryset=_communities, field_name="person__household__community"
+        label=_("村（社区）"), queryset=_communities, field_name="person__community"
     )
     person = IdFilter(label=_("人员编号"), field_name="person_id")
 

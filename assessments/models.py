@@ -17,6 +17,8 @@ from .rules import explain, param_labels, rule_label
 
 
 class GroupDecisionQuerySet(scoped_queryset("person__household__")):
+    area_prefix = "person__"
+
     def current(self):
         return self.filter(active=True)
 
@@ -52,6 +54,10 @@ class GroupDecision(models.Model):
         indexes = [
             models.Index(fields=["person", "active"]),
             models.Index(fields=["group", "active", "tier"]),
+            # The groups page: current decisions, newest first (keyset pages walk this index).
+            models.Index(
+                fields=["-decided_at", "-id"], condition=Q(active=True), name="decision_current_recent"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -76,6 +82,8 @@ class GroupDecision(models.Model):
 
 
 class OverrideQuerySet(scoped_queryset("person__household__")):
+    area_prefix = "person__"
+
     def current(self):
         return self.filter(active=True)
 

@@ -29,6 +29,7 @@ from core import bulk
 from core.bulk import pg_array
 from core.models import Task
 from households import choices as hc
+from households.hooks import households_written
 from households.models import AssistanceStatus, Household, Person
 
 from . import rules
@@ -594,6 +595,9 @@ def _process(
         tasks = [] if baseline else _tasks(events, params, workers)
         _insert_tasks(tasks, now)
         _save_states(rows, params)
+        # Group counts (stats) of the households whose people entered or left a group.
+        moved = {d.person_id for d in creates} | {d.person_id for d in ends}
+        households_written({r[1] for r in decide if r[0] in moved})
     result.gained, result.lost, result.updated = len(creates), len(ends), len(updates)
     result.tasks, result.reviews = len(tasks), len(retired_overrides)
     return result
@@ -1034,6 +1038,8 @@ def _sweep(params: rules.Params, *, full: bool, force: bool, progress, batch_siz
     )
     with transaction.atomic():
         delete_marks(mark_ids)
+        # Counts that follow the calendar (statuses that began or ended) are redone with the sweep.
+        households_written(households, everyone=bool(reason))
         ScreeningSweep.objects.create(
             on=params.on,
             mode=ScreeningSweep.Mode.FULL if reason else ScreeningSweep.Mode.INCREMENTAL,

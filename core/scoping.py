@@ -39,9 +39,13 @@ def _household_scope(user) -> Callable | None:
     return households_of
 
 
-def area_q(user, prefix: str, action: str = VIEW, *, households: bool = True) -> Q:
+def area_q(
+    user, prefix: str, action: str = VIEW, area_prefix: str | None = None, *, households: bool = True
+) -> Q:
     """``households=False``: ``prefix`` leads to a row with area fields (town, community) that is
-    not a household (a vagrant record, a task about a community); no household-set role sees it."""
+    not a household (a vagrant record, a task about a community); no household-set role sees it.
+    ``area_prefix``: where the row's own town and community columns are, when it carries copies of
+    its household's (a join fewer on large tables); grids are always the household's."""
     if user is None or not user.is_authenticated or not user.is_active:
         return _NOTHING
     if action != VIEW and not user.can_write:
@@ -56,11 +60,15 @@ def area_q(user, prefix: str, action: str = VIEW, *, households: bool = True) ->
     division = user.division
     if division is None or division.level not in AREA_FIELD:
         return _NOTHING
+    if area_prefix is not None and division.level in ("town", "community"):
+        prefix = area_prefix
     return Q(**{prefix + AREA_FIELD[division.level]: division.pk})
 
 
 class ScopedQuerySet(models.QuerySet):
     scope_prefix: str | None = None
+    # Set where the model (or a relation nearer than the household) carries town and community.
+    area_prefix: str | None = None
     volunteers_see = True
 
     def also_visible(self, user, action: str) -> Q | None:
@@ -72,7 +80,7 @@ class ScopedQuerySet(models.QuerySet):
             raise NotImplementedError(f"{self.model.__name__} has no scope_prefix")
         if not self.volunteers_see and getattr(user, "is_volunteer", False):
             return self.none()
-        area = area_q(user, self.scope_prefix, action)
+        area = area_q(user, self.scope_prefix, action, self.area_prefix)
         if not area.children:
             # Q() is "the whole city": OR-ing it with anything would collapse to the other term
             # (``Q() | Q(x)`` is ``Q(x)``), which once hid every task from city-wide roles.

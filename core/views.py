@@ -15,6 +15,7 @@ from django_filters.views import FilterView
 from .concurrency import EditConflict
 from .export import ExportMixin
 from .filters import tidy_filter_form
+from .pagination import CURSOR_KEYS, CappedPaginator, cursor_of, keyset_fields, keyset_page
 from .scoping import CHANGE, VIEW
 
 
@@ -34,9 +35,14 @@ class ObjectListView(ExportMixin, ScopedMixin, FilterView):
     ``filter_defaults`` are filter values that apply (and show as chosen) until the user picks another.
 
     With ``export_columns`` declared, a POST to the list URL exports it to Excel (core/export.py).
+
+    Paging (core/pagination.py): the total is counted up to 10,000; next/previous go by keyset
+    when the order allows it (plain columns ending with the id), so a deep page costs what the
+    first does; page numbers jump within the counted range.
     """
 
     paginate_by = 25
+    paginator_class = CappedPaginator
     sort_fields: dict[str, str] = {}
     default_sort = "-id"
     strict = False
@@ -69,7 +75,58 @@ class ObjectListView(ExportMixin, ScopedMixin, FilterView):
         field = self.sort_fields.get(key.lstrip("-"))
         if field:
             return queryset.order_by(("-" if key.startswith("-") else "") + field, "-id")
-        return queryset.order_by(self.default_sort)
+        if self.default_sort.lstrip("-") == "id":
+            return queryset.order_by(self.default_sort)
+        return queryset.order_by(self.default_sort, "-id")  # a total order: keyset paging needs one
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = self.get_paginator(queryset, page_size)
+        keys = keyset_fields(queryset)
+        after, before = (self.request.GET.get(k) for k in CURSOR_KEYS)
+        page = None
+        if keys and (after or before):
+            page = keyset_page(
+                queryset,
+                keys,
+                size=page_size,
+                after=after,
+                before=None if after else before,
+                paginator=paginator,
+            )
+        if page is None:  # no cursor, a bad one, or an order without keyset: a numbered page
+            page = paginator.get_page(self.request.GET.get("page"))
+        self._link(page, paginator, keys)
+        return paginator, page, page.object_list, bool(page.previous_query or page.next_query)
+
+    def _link(self, page, paginator, keys) -> None:
+        """page.previous_query / next_query / first_query: the links' query strings (or "")."""
+        page.linked = True
+        base = self.request.GET.copy()
+        for key in ("page", *CURSOR_KEYS):
+            base.pop(key, None)
+        page.jump_params = [(k, v) for k, values in base.lists() for v in values]
+
+        def query(**changes):
+            params = base.copy()
+            for key, value in changes.items():
+                params[key] = value
+            return "?" + params.urlencode()
+
+        rows = list(page.object_list)
+        page.first_query = query(page=1) if (page.number or 0) != 1 else ""
+        page.previous_query = page.next_query = ""
+        if page.number is None:  # reached by a cursor
+            if page.has_previous() and rows:
+                page.previous_query = query(before=cursor_of(rows[0], keys))
+            if page.has_next() and rows:
+                page.next_query = query(after=cursor_of(rows[-1], keys))
+            return
+        if page.number > 1:
+            page.previous_query = query(page=page.number - 1)
+        if page.number < paginator.num_pages:
+            page.next_query = query(page=page.number + 1)
+        elif paginator.capped and keys and rows:  # past the counted rows: on by keyset
+            page.next_query = query(after=cursor_of(rows[-1], keys))
 
 
 class ObjectDetailView(ScopedMixin, DetailView):

@@ -94,7 +94,9 @@ def _avoid_registered_ids(rng, persons: list[Person], used: set) -> None:
 
 
 def _person(rng, household, relation, birth, male, used, today):
-    p = Person(household=household, relation=relation)
+    p = Person(
+        household=household, relation=relation, town_id=household.town_id, community=household.community
+    )
     p.name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
     _set_id(p, _id_number(rng, birth, male, used))
     p.sex = c.Sex.MALE if male else c.Sex.FEMALE

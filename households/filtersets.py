@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from core.filters import IdFilter
 
 from . import choices as c
-from .models import AssistanceStatus, Division, Household, Person
+from .models import AssistanceStatus, Division, Household, Person, search_matches
 
 
 def _group_choices():
@@ -82,7 +82,7 @@ class HouseholdFilterSet(filters.FilterSet):
         return queryset  # read by filter_group
 
     def filter_q(self, queryset, name, value):
-        return queryset.filter(pk__in=Person.objects.search(value).values("household_id"))
+        return queryset.filter(pk__in=search_matches(value, "household_id"))
 
     def filter_assistance(self, queryset, name, value):
         holders = AssistanceStatus.objects.current().filter(kind=value).values("person__household_id")
@@ -95,9 +95,9 @@ class PersonFilterSet(filters.FilterSet):
     )
     id_number = filters.CharFilter(label=_("身份证号码"), method="filter_id_number")
     household = IdFilter(label=_("家庭编号"), field_name="household_id")
-    town = filters.ModelChoiceFilter(label=_("镇街"), queryset=_towns, field_name="household__town")
+    town = filters.ModelChoiceFilter(label=_("镇街"), queryset=_towns, field_name="town")
     community = filters.ModelChoiceFilter(
-        label=_("村（社区）"), queryset=_communities, field_name="household__community"
+        label=_("村（社区）"), queryset=_communities, field_name="community"
     )
     sex = filters.ChoiceFilter(label=_("性别"), choices=c.Sex.choices)
     relation = filters.ChoiceFilter(label=_("与户主关系"), choices=c.Relation.choices)

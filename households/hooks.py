@@ -2,6 +2,10 @@
 
 Screening registers a callback in its AppConfig.ready(); the registry calls ``households_changed``
 after a commit, with the ids of the households whose facts changed.
+
+Summary tables (stats) register with ``on_households_written`` instead: they are called at once,
+inside the writer's transaction, so the counts commit (or roll back) with the change itself.
+``communities``: areas the households were in before the change (a household moved away).
 """
 
 from collections.abc import Callable, Iterable
@@ -9,6 +13,7 @@ from collections.abc import Callable, Iterable
 from django.db import transaction
 
 _listeners: list[Callable[[list[int]], None]] = []
+_in_transaction: list[Callable[..., None]] = []
 
 
 def on_households_changed(callback: Callable[[list[int]], None]) -> None:
@@ -16,8 +21,26 @@ def on_households_changed(callback: Callable[[list[int]], None]) -> None:
         _listeners.append(callback)
 
 
-def households_changed(household_ids: Iterable[int]) -> None:
+def on_households_written(callback: Callable[..., None]) -> None:
+    if callback not in _in_transaction:
+        _in_transaction.append(callback)
+
+
+def households_written(
+    household_ids: Iterable[int], communities: Iterable[int] = (), *, everyone: bool = False
+) -> None:
+    """Tell the in-transaction listeners (summary counts) now; no after-commit reactions.
+    ``everyone``: the whole registry was compared (a full screening sweep)."""
     ids = sorted({int(i) for i in household_ids if i})
+    areas = sorted({int(i) for i in communities if i})
+    if ids or areas or everyone:
+        for callback in list(_in_transaction):
+            callback(ids, communities=areas, everyone=everyone)
+
+
+def households_changed(household_ids: Iterable[int], communities: Iterable[int] = ()) -> None:
+    ids = sorted({int(i) for i in household_ids if i})
+    households_written(ids, communities)
     if not ids:
         return
     for callback in list(_listeners):

@@ -56,11 +56,12 @@ def household_create(*, user, data: dict) -> Household:
 def household_update(*, household: Household, user, data: dict, version: int | None = None) -> Household:
     """``version``: the one the editor opened (core.concurrency); a later change is an EditConflict."""
     _require_writer(user)
+    was_in = Household.objects.values_list("community_id", flat=True).get(pk=household.pk)
     _apply(household, data, HOUSEHOLD_FIELDS)
     household.full_clean()
     claim_version(household, expected=version)
     household.save()
-    households_changed([household.pk])
+    households_changed([household.pk], communities=[was_in])
     return household
 
 

@@ -72,22 +72,18 @@ class HomeView(VisitViewSwitch, TemplateView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
+        from stats import selectors as stats
+
         user = self.request.user
-        households = Household.objects.restrict(user).filter(status=c.RecordStatus.ACTIVE)
-        persons = Person.objects.restrict(user).filter(status=c.PersonStatus.ACTIVE)
-        status_counts = dict(
-            AssistanceStatus.objects.restrict(user)
-            .current()
-            .values_list("kind")
-            .annotate(n=Count("person_id", distinct=True))
-        )
+        # Summary rows (stats app) for city, town and community users; a grid's few rows counted.
+        counts = stats.home_counts(user) or stats.raw_home_counts(user)
         tasks = Task.objects.restrict(user).open()
         return super().get_context_data(
-            household_count=households.count(),
-            person_count=persons.count(),
-            review_count=persons.filter(needs_review=True).count(),
+            household_count=counts["households"],
+            person_count=counts["persons"],
+            review_count=counts["review"],
             status_rows=[
-                (kind, label, status_counts.get(kind, 0)) for kind, label in c.AssistanceKind.choices
+                (kind, label, counts["statuses"].get(kind, 0)) for kind, label in c.AssistanceKind.choices
             ],
             my_tasks=tasks.filter(Q(assignee=user) | Q(assignee__isnull=True)).select_related("person")[:8],
             **kwargs,
@@ -224,7 +220,7 @@ class PersonListView(VisitViewSwitch, ObjectListView):
         "name": "name_initials",
         "age": "birth_date",
         "id": "id",
-        "town": "household__town__code",
+        "town": "town__code",
         "updated": "updated_at",
     }
 

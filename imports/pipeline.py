@@ -1025,6 +1025,14 @@ class Pipeline:
         else:
             self.sql(insert_households, params)
             self._history(Household, f"JOIN {HH} x ON x.household_id = t.id WHERE x.is_new", "+")
+        # Where changed households were: a household moved to another community leaves counts behind.
+        self.old_communities = [
+            r[0]
+            for r in self.sql(
+                f"SELECT DISTINCT h.community_id FROM households_household h JOIN {HH} ON {HH}.household_id = h.id "
+                f"WHERE NOT {HH}.is_new AND {HH}.changes <> ''"
+            ).fetchall()
+        ]
         sets = ", ".join(
             f"{column} = COALESCE({HH}.{staged}, households_household.{column})"
             for column, staged in HOUSEHOLD_FIELDS
@@ -1043,14 +1051,17 @@ class Pipeline:
         # Persons: new ones get their household through the household key.
         optional = [f for f in c.CIRCUMSTANCE_FIELDS if f not in ("disability_grade", "special_family")]
         insert_people = (
-            "INSERT INTO households_person (household_id, name, name_initials, id_hash, id_encrypted, "
-            "id_masked, id_tail, sex, birth_date, relation, phone_encrypted, phone_masked, disability_grade, "
-            f"special_family, {', '.join(optional)}, status, needs_review, created_at, updated_at) "
-            "SELECT hh.household_id, s.name, s.initials, s.id_hash, s.id_enc, s.id_masked, s.id_tail, s.sex, "
+            "INSERT INTO households_person (household_id, town_id, community_id, name, name_initials, id_hash, "
+            "id_encrypted, id_masked, id_tail, sex, birth_date, relation, phone_encrypted, phone_masked, "
+            f"disability_grade, special_family, {', '.join(optional)}, status, needs_review, created_at, "
+            "updated_at) "
+            "SELECT hh.household_id, h.town_id, h.community_id, s.name, s.initials, s.id_hash, s.id_enc, "
+            "s.id_masked, s.id_tail, s.sex, "
             "s.birth_date, s.relation, COALESCE(s.phone_enc, ''), COALESCE(s.phone_masked, ''), "
             f"s.disability_grade, COALESCE(s.special_family, {d.false()}), "
             f"{', '.join(f'COALESCE(s.{f}, {chr(39)}{chr(39)})' for f in optional)}, %s, {d.false()}, %s, %s "
-            f"FROM {STAGE} s JOIN {HH} hh ON hh.hh_key = s.hh_key WHERE s.is_new AND NOT s.bad"
+            f"FROM {STAGE} s JOIN {HH} hh ON hh.hh_key = s.hh_key "
+            "JOIN households_household h ON h.id = hh.household_id WHERE s.is_new AND NOT s.bad"
         )
         params = [c.PersonStatus.ACTIVE, now, now]
         row_hash = "CASE WHEN s.clean THEN s.fp END"
@@ -1101,6 +1112,15 @@ class Pipeline:
             [now],
         )
         self._history(Person, f"JOIN {STAGE} ON {STAGE}.person_id = t.id WHERE {changed_people}", "~")
+        # People carry their household's town and community: moved people, moved households.
+        self.sql(
+            "UPDATE households_person SET town_id = h.town_id, community_id = h.community_id "
+            "FROM households_household h WHERE h.id = households_person.household_id AND ("
+            f"households_person.id IN (SELECT person_id FROM {STAGE} WHERE {changed_people.replace(STAGE + '.', '')}) "
+            f"OR households_person.household_id IN (SELECT household_id FROM {HH} WHERE NOT is_new "
+            "AND changes <> '')) AND (households_person.town_id <> h.town_id "
+            "OR households_person.community_id <> h.community_id)"
+        )
 
         # Statuses (on PostgreSQL, new people's are already written).
         if d.pg:
@@ -1191,7 +1211,7 @@ class Pipeline:
             f"UNION SELECT p.household_id FROM households_person p JOIN {EXIT} e ON e.person_id = p.id"
         ).fetchall()
         self.affected_households = sorted({r[0] for r in rows if r[0]})
-        households_changed(self.affected_households)
+        households_changed(self.affected_households, communities=self.old_communities)
 
     def _save_batch(self, seconds: float):
         batch = self.batch

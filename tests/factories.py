@@ -49,9 +49,23 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
+def _recount(household_id) -> None:
+    """The services update the summary counts (stats) in their transaction; factories write
+    models directly, so they do the same here, or pages reading the counts would show none."""
+    from households.hooks import households_written
+
+    households_written([household_id])
+
+
 class HouseholdFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Household
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        household = super()._create(model_class, *args, **kwargs)
+        _recount(household.pk)
+        return household
 
     community = factory.LazyFunction(lambda: community("花苑社区"))
     address = factory.Sequence(lambda n: f"花苑路{n}号")
@@ -96,6 +110,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
     def _create(cls, model_class, *args, **kwargs):
         person = cls._build(model_class, *args, **kwargs)
         person.save()
+        _recount(person.household_id)
         return person
 
 
@@ -107,6 +122,12 @@ class AssistanceStatusFactory(factory.django.DjangoModelFactory):
     kind = c.AssistanceKind.DIBAO
     source = c.AssistanceSource.SOCIAL_ASSISTANCE
     start_date = dt.date(2024, 1, 1)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        status = super()._create(model_class, *args, **kwargs)
+        _recount(status.person.household_id)
+        return status
 
 
 class TeamFactory(factory.django.DjangoModelFactory):

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "meetings",
     "employment",
     "dashboards",
+    "stats",
 ]
 
 MIDDLEWARE = [
@@ -108,7 +109,10 @@ TEMPLATES = [
 # Unset or empty (a blank line in a compose file): the embedded SQLite database.
 _DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
 try:
-    _DATABASE = dj_database_url.parse(_DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0))
+    # Connections are kept for a minute and reused (checked first), not opened per request.
+    _DATABASE = dj_database_url.parse(
+        _DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0), conn_health_checks=True
+    )
 except ValueError as error:
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL Django can use: {error}") from None
 if not _DATABASE.get("ENGINE"):
@@ -200,7 +204,8 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on a missing root
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # Hashed names (after collectstatic): WhiteNoise serves them with a year-long immutable cache.
+    "staticfiles": {"BACKEND": "core.staticfiles.StaticStorage"},
 }
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", True)
 MEDIA_ROOT = VAR_DIR / "media"

@@ -29,6 +29,10 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {done}/{total}")
 
         created = make_households(households, seed=seed, progress=progress)
+        # Demo rows are written in bulk, past the services: recount every summary row once.
+        from households.hooks import households_written
+
+        households_written([], everyone=True)
         self.stdout.write(
             self.style.SUCCESS(
                 f"demo households: {created} created ({households} requested) in {time.monotonic() - started:.1f}s"

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class StatsConfig(AppConfig):
+    name = "stats"
+    verbose_name = _("统计汇总")
+
+    def ready(self):
+        from households.hooks import on_households_written
+
+        from . import services
+
+        on_households_written(services.on_households_written)
