@@ -505,21 +505,12 @@ class NeedSuggestionAcceptView(StaffOnlyMixin, ObjectActionView):
     def act(self, person):
         from django.utils.http import url_has_allowed_host_and_scheme
 
-        from .suggest import for_person
-
-        domain = self.request.POST.get("domain", "")
-        suggestion = next((s for s in for_person(person) if s.domain == domain), None)
-        if suggestion is None:
+        need = services.need_accept_suggestion(
+            user=self.request.user, person=person, domain=self.request.POST.get("domain", "")
+        )
+        if need is None:
             messages.error(self.request, _("该建议已不适用（可能已登记同类需求）。"))
         else:
-            need = services.need_record(
-                user=self.request.user,
-                household=person.household,
-                person=person,
-                domain=suggestion.domain,
-                description=suggestion.description,
-                source=suggestion.source,
-            )
             messages.success(self.request, _("已登记需求：%s") % need.get_domain_display())
         target = self.request.POST.get("next", "")
         if not url_has_allowed_host_and_scheme(target, allowed_hosts={self.request.get_host()}):

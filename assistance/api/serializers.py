@@ -6,6 +6,7 @@ from core.serializers import ScopedPrimaryKeyRelatedField, service_errors
 from households.models import Household, Person
 
 from .. import choices as c
+from ..codes import code_choices
 from ..models import CarePlan, CatalogItem, Need, PlanAction, Provider, Recommendation
 
 
@@ -82,9 +83,7 @@ class CatalogItemSerializer(serializers.ModelSerializer):
     groups = serializers.ListField(child=serializers.ChoiceField(choices=[]), required=False)
     assistance_kinds = serializers.ListField(child=serializers.ChoiceField(choices=[]), required=False)
     disability_categories = serializers.ListField(child=serializers.ChoiceField(choices=[]), required=False)
-    household_conditions = serializers.ListField(
-        child=serializers.ChoiceField(choices=c.HouseholdCondition.choices), required=False
-    )
+    household_conditions = serializers.ListField(child=serializers.ChoiceField(choices=[]), required=False)
     eligibility = serializers.SerializerMethodField()
 
     class Meta:
@@ -115,13 +114,9 @@ class CatalogItemSerializer(serializers.ModelSerializer):
         read_only_fields = ["is_seed"]
 
     def __init__(self, *args, **kwargs):
-        from assessments.choices import Group
-        from households.choices import AssistanceKind, DisabilityCategory
-
         super().__init__(*args, **kwargs)
-        self.fields["groups"].child.choices = Group.choices
-        self.fields["assistance_kinds"].child.choices = AssistanceKind.choices
-        self.fields["disability_categories"].child.choices = DisabilityCategory.choices
+        for name, choices in code_choices().items():
+            self.fields[name].child.choices = choices
 
     def get_eligibility(self, item) -> list[str]:
         from ..eligibility import describe
