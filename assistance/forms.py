@@ -281,3 +281,26 @@ class ActionFinishForm(ChineseEmptyLabelMixin, forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+
+
+class CatalogUploadForm(ChineseEmptyLabelMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("导入内容"), choices=[("", "---------"), *c.CatalogImportKind.choices])
+    file = forms.FileField(
+        label=_("Excel 文件"),
+        help_text=_("请用本页“导出”得到的表格作模板（.xlsx）。上传后先校验预览，确认后才写入。"),
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+    def clean_file(self):
+        from .catalog_io import MB, max_upload_bytes
+
+        upload = self.cleaned_data["file"]
+        if not (upload.name or "").lower().endswith(".xlsx"):
+            raise forms.ValidationError(_("请上传 .xlsx 文件（在 Excel 中“另存为 Excel 工作簿”）。"))
+        if upload.size == 0:
+            raise forms.ValidationError(_("文件是空的。"))
+        if upload.size > max_upload_bytes():
+            raise forms.ValidationError(_("文件太大（上限 %(mb)s MB）。") % {"mb": max_upload_bytes() // MB})
+        return upload

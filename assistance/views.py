@@ -1,11 +1,16 @@
 """Needs ledger and the two lists: thin views over the shared generics and the services."""
 
 from django.contrib import messages
-from django.http import Http404, HttpResponseRedirect
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import TemplateView
+from django.views import View
+from django.views.generic import FormView, TemplateView
 
 from assessments.views import FormPageMixin, StaffOnlyMixin
 from core.history import history_entries, merged_history
@@ -21,8 +26,8 @@ from core.views import (
 )
 from households.models import Household, Person
 
+from . import catalog_io, exports, services
 from . import choices as c
-from . import exports, services
 from .filtersets import (
     CarePlanFilterSet,
     CatalogItemFilterSet,
@@ -34,6 +39,7 @@ from .forms import (
     ActionFinishForm,
     ActionForm,
     CatalogItemForm,
+    CatalogUploadForm,
     NeedEditForm,
     NeedForm,
     NeedTransitionForm,
@@ -42,7 +48,7 @@ from .forms import (
     ProviderForm,
     RecommendationTransitionForm,
 )
-from .models import CarePlan, CatalogItem, Need, PlanAction, Provider, PushRun, Recommendation
+from .models import CarePlan, CatalogImport, CatalogItem, Need, PlanAction, Provider, PushRun, Recommendation
 from .selectors import uptake_by, with_reasons
 from .services import NEED_LIFECYCLE
 
@@ -516,3 +522,111 @@ class NeedSuggestionAcceptView(StaffOnlyMixin, ObjectActionView):
         if not url_has_allowed_host_and_scheme(target, allowed_hosts={self.request.get_host()}):
             target = reverse("households:person-detail", args=[person.pk])
         return HttpResponseRedirect(target)
+
+
+# ---------------------------------------------------------------------------------------------
+# Bulk import and export of the two lists and the providers (city admins): upload -> preview ->
+# confirm, as the roster import looks.
+
+
+class CatalogAdminMixin(StaffOnlyMixin):
+    """The whole city's reference data: anyone but a city admin gets 404."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.is_city_admin:
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_batch(self) -> CatalogImport:
+        return get_object_or_404(CatalogImport.objects.restrict(self.request.user), pk=self.kwargs["pk"])
+
+
+class CatalogImportView(CatalogAdminMixin, FormView):
+    """Upload form, export buttons and the history of uploads."""
+
+    template_name = "assistance/catalog_import.html"
+    form_class = CatalogUploadForm
+
+    def get_initial(self):
+        kind = self.request.GET.get("kind")
+        return {"kind": kind} if kind in c.CatalogImportKind.values else {}
+
+    def get_context_data(self, **kwargs):
+        batches = CatalogImport.objects.restrict(self.request.user).select_related(
+            "created_by", "committed_by"
+        )
+        page = Paginator(batches, 20).get_page(self.request.GET.get("page"))
+        return super().get_context_data(
+            page_obj=page,
+            paginator=page.paginator,
+            batches=page.object_list,
+            kinds=c.CatalogImportKind.choices,
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        try:
+            batch = catalog_io.import_check(
+                user=self.request.user,
+                uploaded_file=form.cleaned_data["file"],
+                kind=form.cleaned_data["kind"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+            return self.form_invalid(form)
+        return HttpResponseRedirect(reverse("assistance:catalog-import-detail", args=[batch.pk]))
+
+
+class CatalogImportDetailView(CatalogAdminMixin, TemplateView):
+    template_name = "assistance/catalog_import_detail.html"
+
+    def get_context_data(self, **kwargs):
+        batch = self.get_batch()
+        return super().get_context_data(
+            batch=batch,
+            summary=batch.summary,
+            preview=batch.preview,
+            outcome_labels=catalog_io.OUTCOME_LABELS,
+            history=history_entries(batch.history.all(), _("清单导入"), user=self.request.user),
+            **kwargs,
+        )
+
+
+class CatalogImportConfirmView(CatalogAdminMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        batch = self.get_batch()
+        try:
+            batch = catalog_io.import_commit(batch=batch, user=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            if batch.status == c.CatalogImportStatus.COMMITTED:
+                summary = batch.summary
+                messages.success(
+                    request,
+                    _("已导入：新增 %(new)s 条，更新 %(update)s 条，无变化 %(skip)s 条。")
+                    % {"new": summary["new"], "update": summary["update"], "skip": summary["skip"]},
+                )
+            else:
+                messages.error(request, batch.message)
+        return HttpResponseRedirect(reverse("assistance:catalog-import-detail", args=[batch.pk]))
+
+
+class CatalogExportView(CatalogAdminMixin, View):
+    """The list as an .xlsx in the import's own format (the template for the next import)."""
+
+    http_method_names = ["get"]
+
+    def get(self, request, kind, *args, **kwargs):
+        if kind not in c.CatalogImportKind.values:
+            raise Http404
+        content, _rows = catalog_io.export_workbook(kind=kind, user=request.user)
+        name = f"{c.CatalogImportKind(kind).label}-{timezone.localdate():%Y%m%d}.xlsx"
+        response = HttpResponse(
+            content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        response["Content-Disposition"] = content_disposition_header(True, name)
+        response["Cache-Control"] = "no-store"
+        return response
