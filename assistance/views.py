@@ -532,6 +532,8 @@ class NeedSuggestionAcceptView(StaffOnlyMixin, ObjectActionView):
 class CatalogAdminMixin(StaffOnlyMixin):
     """The whole city's reference data: anyone but a city admin gets 404."""
 
+    model = CatalogImport
+
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not request.user.is_city_admin:
             raise Http404
