@@ -16,6 +16,7 @@ from assessments.views import FormPageMixin, StaffOnlyMixin
 from core.history import history_entries, merged_history
 from core.scoping import CHANGE
 from core.views import (
+    CappedPaginator,
     ObjectActionView,
     ObjectDetailView,
     ObjectListView,
@@ -58,6 +59,7 @@ class NeedListView(StaffOnlyMixin, ObjectListView):
 
     model = Need
     filterset_class = NeedFilterSet
+    paginator_class = CappedPaginator
     template_name = "assistance/need_list.html"
     export_columns = exports.NEED_COLUMNS
     sort_fields = {"recorded": "recorded_at", "domain": "domain", "status": "status"}
@@ -264,6 +266,7 @@ class ProviderFormView(_AdminFormView):
 class RecommendationListView(StaffOnlyMixin, ObjectListView):
     model = Recommendation
     filterset_class = RecommendationFilterSet
+    paginator_class = CappedPaginator
     template_name = "assistance/recommendation_list.html"
     export_columns = exports.RECOMMENDATION_COLUMNS
     default_sort = "-pushed_at"
