@@ -139,12 +139,9 @@ def _prepare(households) -> None:
 def _stage(queryset, columns: str) -> None:
     """Evaluate the item's eligibility once; the three statements below read the staged rows."""
     sql, params = queryset.query.sql_with_params()
-    _execute(f"DELETE FROM {STAGE}")
+    # TRUNCATE drops the old rows at once; DELETE wrote a dead tuple per row (1.8 s a full push).
+    _execute(f"TRUNCATE {STAGE}" if connection.vendor == "postgresql" else f"DELETE FROM {STAGE}")
     _execute(f"INSERT INTO {STAGE} (person_id, household_id) SELECT {columns} FROM ({sql}) AS e", params)
-    if connection.vendor == "postgresql":
-        # A temporary table has no statistics: without them the planner guessed 200 rows and
-        # probed the recommendations once per staged person (0.5 s for 55k). Sampling is cheap.
-        _execute(f"ANALYZE {STAGE}")
 
 
 def _push_item(item: CatalogItem, on: dt.date, now, households) -> tuple[int, int, int]:
@@ -167,13 +164,16 @@ def _push_item(item: CatalogItem, on: dt.date, now, households) -> tuple[int, in
             [item.pk, U.PUSHED.value, now, item.pk],
         )
         current = f"(SELECT s.signature FROM {state} s WHERE s.person_id = {rec}.person_id)"
+        # The few candidates first (the (item, status) index), then the staged rows are probed.
+        # The staging table has no statistics: written as a plain semi-join, the planner guessed
+        # 200 staged rows and probed the recommendations once per staged person (0.5 s for 55k).
+        candidates = f"SELECT id FROM {rec} WHERE item_id = %s AND status IN (%s, %s, %s){scope}"
+        if connection.vendor == "postgresql":
+            candidates = f"SELECT id FROM (WITH c AS MATERIALIZED ({candidates}) SELECT id FROM c) AS c"
         repushed = _execute(
             f"UPDATE {rec} SET status = %s, pushed_at = %s, signature = {current}, note = '' "
-            # The status list first: the (item, status) index finds the few candidates, then the
-            # staged rows are probed (a semi-join over every row of the item took 0.3-0.6 s).
-            f"WHERE item_id = %s AND status IN (%s, %s, %s){scope} AND (status = %s "
-            f"OR signature IS NOT NULL AND signature <> {current}) "
-            f"AND person_id IN (SELECT person_id FROM {STAGE})",
+            f"WHERE id IN ({candidates}) AND (status = %s OR signature IS NOT NULL AND signature <> {current}) "
+            f"AND EXISTS (SELECT 1 FROM {STAGE} e WHERE e.person_id = {rec}.person_id)",
             [U.PUSHED.value, now, item.pk, *RETURNING, U.WITHDRAWN.value],
         )
         gone = f"NOT EXISTS (SELECT 1 FROM {STAGE} e WHERE e.person_id = {rec}.person_id)"
