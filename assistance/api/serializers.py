@@ -7,7 +7,7 @@ from households.models import Household, Person
 
 from .. import choices as c
 from ..codes import code_choices
-from ..models import CarePlan, CatalogItem, Need, PlanAction, Provider, Recommendation
+from ..models import CarePlan, CatalogImport, CatalogItem, Need, PlanAction, Provider, Recommendation
 
 
 class NeedSerializer(serializers.ModelSerializer):
@@ -277,3 +277,45 @@ class PlanTransitionSerializer(serializers.Serializer):
 class ActionFinishSerializer(serializers.Serializer):
     done = serializers.BooleanField(default=True)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class CatalogImportSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = CatalogImport
+        fields = [
+            "id",
+            "kind",
+            "kind_label",
+            "status",
+            "status_label",
+            "file_name",
+            "size",
+            "summary",
+            "preview",
+            "message",
+            "created_by",
+            "created_at",
+            "committed_by",
+            "committed_at",
+        ]
+        read_only_fields = fields
+
+
+class CatalogUploadSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=c.CatalogImportKind.choices)
+    file = serializers.FileField()
+
+    def validate_file(self, upload):
+        from ..forms import CatalogUploadForm
+
+        form = CatalogUploadForm(data={"kind": "items"}, files={"file": upload})
+        if not form.is_valid() and "file" in form.errors:
+            raise serializers.ValidationError(form.errors["file"])
+        return upload
+
+
+class CatalogExportSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=c.CatalogImportKind.choices)

@@ -93,6 +93,7 @@ UNSCOPED_API = {
     "policy-parameter": "city-wide policy numbers (低保标准 ...), not tied to an area",
     "provider": "the two lists' providers: city-wide reference data",
     "catalog-item": "the two lists: city-wide reference data",
+    "catalog-import": "bulk import of the two lists: city admins only (test_catalog_import.py)",
 }
 
 
