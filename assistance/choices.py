@@ -100,3 +100,15 @@ class ActionStatus(models.TextChoices):
     OPEN = "open", _("进行中")
     DONE = "done", _("已完成")
     CANCELLED = "cancelled", _("已取消")
+
+
+class CatalogImportKind(models.TextChoices):
+    ITEMS = "items", _("清单项目")
+    PROVIDERS = "providers", _("服务提供方")
+
+
+class CatalogImportStatus(models.TextChoices):
+    CHECKED = "checked", _("已校验，待确认")
+    COMMITTED = "committed", _("已导入")
+    REJECTED = "rejected", _("有错误，未导入")
+    FAILED = "failed", _("文件无法读取")

@@ -9,11 +9,31 @@ from core.scoping import CHANGE
 from households.models import Household, Person
 
 from . import choices as c
+from .codes import code_choices
 from .models import CarePlan, CatalogItem, Need, Provider
 from .services import NEED_LIFECYCLE, NOTE_REQUIRED
 
+EMPTY_LABEL = _("请选择")
+DJANGO_BLANK = "---------"
 
-class NeedForm(forms.Form):
+
+class ChineseEmptyLabelMixin:
+    """Selects say "请选择", never Django's "---------": the ModelChoiceField empty label and the
+    blank choice Django adds to a model field with choices and blank=True."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.ModelChoiceField) and field.empty_label == DJANGO_BLANK:
+                field.empty_label = EMPTY_LABEL
+            elif isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
+                field.choices = [
+                    ("", EMPTY_LABEL) if value == "" and label == DJANGO_BLANK else (value, label)
+                    for value, label in field.choices
+                ]
+
+
+class NeedForm(ChineseEmptyLabelMixin, forms.Form):
     person = forms.ModelChoiceField(
         label=_("涉及人员"), queryset=Person.objects.none(), required=False, empty_label=_("全家")
     )
@@ -35,7 +55,7 @@ class NeedForm(forms.Form):
             self.fields["person"].label_from_instance = lambda p: p.name
 
 
-class NeedEditForm(forms.ModelForm):
+class NeedEditForm(ChineseEmptyLabelMixin, forms.ModelForm):
     class Meta:
         model = Need
         fields = ["domain", "urgency", "description"]
@@ -45,7 +65,7 @@ class NeedEditForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
 
 
-class NeedTransitionForm(forms.Form):
+class NeedTransitionForm(ChineseEmptyLabelMixin, forms.Form):
     to = forms.ChoiceField(label=_("办理为"), choices=())
     item = forms.ModelChoiceField(
         label=_("匹配清单项目"),
@@ -75,7 +95,7 @@ class NeedTransitionForm(forms.Form):
         )
 
 
-class CatalogItemForm(forms.ModelForm):
+class CatalogItemForm(ChineseEmptyLabelMixin, forms.ModelForm):
     groups = forms.MultipleChoiceField(
         label=_("适用分类对象"), required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -86,10 +106,7 @@ class CatalogItemForm(forms.ModelForm):
         label=_("适用残疾类别"), required=False, widget=forms.CheckboxSelectMultiple
     )
     household_conditions = forms.MultipleChoiceField(
-        label=_("家庭条件（符合其一）"),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        choices=c.HouseholdCondition.choices,
+        label=_("家庭条件（符合其一）"), required=False, widget=forms.CheckboxSelectMultiple
     )
 
     class Meta:
@@ -122,19 +139,15 @@ class CatalogItemForm(forms.ModelForm):
         }
 
     def __init__(self, *args, user=None, **kwargs):
-        from assessments.choices import Group
-        from households.choices import AssistanceKind, DisabilityCategory
-
         super().__init__(*args, **kwargs)
-        self.fields["groups"].choices = Group.choices
-        self.fields["assistance_kinds"].choices = AssistanceKind.choices
-        self.fields["disability_categories"].choices = DisabilityCategory.choices
+        for name, choices in code_choices().items():
+            self.fields[name].choices = choices
         self.fields["provider"].queryset = Provider.objects.filter(is_active=True)
         if self.instance.pk:
             self.fields["code"].disabled = True
 
 
-class ProviderForm(forms.ModelForm):
+class ProviderForm(ChineseEmptyLabelMixin, forms.ModelForm):
     class Meta:
         model = Provider
         fields = ["name", "kind", "contact_name", "contact_phone", "address", "note", "is_active"]
@@ -144,7 +157,7 @@ class ProviderForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
 
 
-class RecommendationTransitionForm(forms.Form):
+class RecommendationTransitionForm(ChineseEmptyLabelMixin, forms.Form):
     to = forms.ChoiceField(label=_("办理为"), choices=())
     note = forms.CharField(
         label=_("说明"),
@@ -162,7 +175,7 @@ class RecommendationTransitionForm(forms.Form):
         self.fields["to"].choices = [(s, UPTAKE_LIFECYCLE.label(s)) for s in allowed]
 
 
-class PlanForm(forms.ModelForm):
+class PlanForm(ChineseEmptyLabelMixin, forms.ModelForm):
     class Meta:
         model = CarePlan
         fields = ["summary", "goals", "review_on"]
@@ -183,7 +196,7 @@ class PlanForm(forms.ModelForm):
         return value
 
 
-class ActionForm(forms.Form):
+class ActionForm(ChineseEmptyLabelMixin, forms.Form):
     description = forms.CharField(label=_("帮扶措施"), max_length=300)
     need = forms.ModelChoiceField(
         label=_("对应需求"), queryset=Need.objects.none(), required=False, empty_label=_("（无）")
@@ -220,7 +233,7 @@ class ActionForm(forms.Form):
         return data
 
 
-class PlanTransitionForm(forms.Form):
+class PlanTransitionForm(ChineseEmptyLabelMixin, forms.Form):
     to = forms.ChoiceField(label=_("办理为"), choices=())
     note = forms.CharField(
         label=_("意见"),
@@ -254,7 +267,7 @@ class PlanTransitionForm(forms.Form):
         self.fields["to"].choices = [(s, labels[s]) for s in allowed]
 
 
-class ActionFinishForm(forms.Form):
+class ActionFinishForm(ChineseEmptyLabelMixin, forms.Form):
     done = forms.TypedChoiceField(
         label=_("落实情况"),
         choices=[("1", _("已完成")), ("0", _("取消该措施"))],
@@ -268,3 +281,26 @@ class ActionFinishForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+
+
+class CatalogUploadForm(ChineseEmptyLabelMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("导入内容"), choices=[("", "---------"), *c.CatalogImportKind.choices])
+    file = forms.FileField(
+        label=_("Excel 文件"),
+        help_text=_("请用本页“导出”得到的表格作模板（.xlsx）。上传后先校验预览，确认后才写入。"),
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+    def clean_file(self):
+        from .catalog_io import MB, max_upload_bytes
+
+        upload = self.cleaned_data["file"]
+        if not (upload.name or "").lower().endswith(".xlsx"):
+            raise forms.ValidationError(_("请上传 .xlsx 文件（在 Excel 中“另存为 Excel 工作簿”）。"))
+        if upload.size == 0:
+            raise forms.ValidationError(_("文件是空的。"))
+        if upload.size > max_upload_bytes():
+            raise forms.ValidationError(_("文件太大（上限 %(mb)s MB）。") % {"mb": max_upload_bytes() // MB})
+        return upload

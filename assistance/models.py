@@ -453,3 +453,65 @@ class PlanAction(models.Model):
         import datetime as dt
 
         return self.status == c.ActionStatus.OPEN and self.due_on < dt.date.today()
+
+
+class CatalogImportQuerySet(models.QuerySet):
+    """Bulk edits of the two lists belong to city admins alone: anyone else sees none."""
+
+    def restrict(self, user, action: str = VIEW):
+        if user is None or not user.is_authenticated or not user.is_active or not user.is_city_admin:
+            return self.none()
+        return self
+
+
+class CatalogImport(models.Model):
+    """One upload of the two lists or the providers: checked (a dry run), then confirmed.
+
+    The parsed cells are kept (a catalog is at most a few thousand short rows) so that the
+    confirmation imports exactly what was previewed, and the preview stays readable afterwards.
+    """
+
+    kind = models.CharField(_("导入内容"), max_length=16, choices=c.CatalogImportKind.choices)
+    status = models.CharField(_("状态"), max_length=16, choices=c.CatalogImportStatus.choices)
+    file_name = models.CharField(_("文件名"), max_length=200)
+    size = models.PositiveIntegerField(_("文件大小"), default=0)
+    sha256 = models.CharField(max_length=64, editable=False)
+    headers = models.JSONField(default=list, editable=False)
+    rows = models.JSONField(default=list, editable=False)
+    summary = models.JSONField(_("汇总"), default=dict, blank=True)
+    preview = models.JSONField(_("预览"), default=list, blank=True)
+    message = models.TextField(_("说明"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("上传时间"), default=timezone.now, editable=False)
+    committed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("确认人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    committed_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
+
+    objects = CatalogImportQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["rows", "headers", "preview"])
+
+    class Meta:
+        verbose_name = _("清单导入")
+        verbose_name_plural = _("清单导入")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.file_name}"
+
+    @property
+    def can_commit(self) -> bool:
+        return self.status == c.CatalogImportStatus.CHECKED
+
+    @property
+    def badge(self) -> str:
+        return {"checked": "warn", "committed": "ok", "rejected": "red", "failed": "red"}.get(
+            self.status, "muted"
+        )

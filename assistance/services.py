@@ -61,6 +61,34 @@ def need_record(
     return need
 
 
+def need_accept_suggestion(*, user, person, domain: str) -> Need | None:
+    """Record the need a placement or an alert proposes for ``person`` in ``domain``; ``None`` when
+    the proposal no longer applies (already recorded: a double click, or a colleague was faster).
+
+    The household row is locked while the proposal is re-read, so two clicks at once record one
+    need: the second waits for the first and then finds the domain already open.
+    """
+    from households.models import Household
+
+    from .suggest import for_person
+
+    with transaction.atomic():
+        household = Household.objects.select_for_update().filter(pk=person.household_id).first()
+        if household is None:
+            return None
+        suggestion = next((s for s in for_person(person) if s.domain == domain), None)
+        if suggestion is None:
+            return None
+        return need_record(
+            user=user,
+            household=household,
+            person=person,
+            domain=suggestion.domain,
+            description=suggestion.description,
+            source=suggestion.source,
+        )
+
+
 def need_transition(
     *, need: Need, to: str, user, note: str = "", item: CatalogItem | None = None, authorised: bool = False
 ) -> Need:

@@ -1,14 +1,20 @@
 """Needs ledger and the two lists: thin views over the shared generics and the services."""
 
 from django.contrib import messages
-from django.http import Http404, HttpResponseRedirect
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import TemplateView
+from django.views import View
+from django.views.generic import FormView, TemplateView
 
 from assessments.views import FormPageMixin, StaffOnlyMixin
 from core.history import history_entries, merged_history
+from core.pagination import IdsFirstPaginator
 from core.scoping import CHANGE
 from core.views import (
     ObjectActionView,
@@ -21,8 +27,8 @@ from core.views import (
 )
 from households.models import Household, Person
 
+from . import catalog_io, exports, services
 from . import choices as c
-from . import exports, services
 from .filtersets import (
     CarePlanFilterSet,
     CatalogItemFilterSet,
@@ -34,6 +40,7 @@ from .forms import (
     ActionFinishForm,
     ActionForm,
     CatalogItemForm,
+    CatalogUploadForm,
     NeedEditForm,
     NeedForm,
     NeedTransitionForm,
@@ -42,7 +49,7 @@ from .forms import (
     ProviderForm,
     RecommendationTransitionForm,
 )
-from .models import CarePlan, CatalogItem, Need, PlanAction, Provider, PushRun, Recommendation
+from .models import CarePlan, CatalogImport, CatalogItem, Need, PlanAction, Provider, PushRun, Recommendation
 from .selectors import uptake_by, with_reasons
 from .services import NEED_LIFECYCLE
 
@@ -52,6 +59,7 @@ class NeedListView(StaffOnlyMixin, ObjectListView):
 
     model = Need
     filterset_class = NeedFilterSet
+    paginator_class = IdsFirstPaginator
     template_name = "assistance/need_list.html"
     export_columns = exports.NEED_COLUMNS
     sort_fields = {"recorded": "recorded_at", "domain": "domain", "status": "status"}
@@ -258,6 +266,7 @@ class ProviderFormView(_AdminFormView):
 class RecommendationListView(StaffOnlyMixin, ObjectListView):
     model = Recommendation
     filterset_class = RecommendationFilterSet
+    paginator_class = IdsFirstPaginator
     template_name = "assistance/recommendation_list.html"
     export_columns = exports.RECOMMENDATION_COLUMNS
     default_sort = "-pushed_at"
@@ -505,23 +514,124 @@ class NeedSuggestionAcceptView(StaffOnlyMixin, ObjectActionView):
     def act(self, person):
         from django.utils.http import url_has_allowed_host_and_scheme
 
-        from .suggest import for_person
-
-        domain = self.request.POST.get("domain", "")
-        suggestion = next((s for s in for_person(person) if s.domain == domain), None)
-        if suggestion is None:
+        need = services.need_accept_suggestion(
+            user=self.request.user, person=person, domain=self.request.POST.get("domain", "")
+        )
+        if need is None:
             messages.error(self.request, _("该建议已不适用（可能已登记同类需求）。"))
         else:
-            need = services.need_record(
-                user=self.request.user,
-                household=person.household,
-                person=person,
-                domain=suggestion.domain,
-                description=suggestion.description,
-                source=suggestion.source,
-            )
             messages.success(self.request, _("已登记需求：%s") % need.get_domain_display())
         target = self.request.POST.get("next", "")
         if not url_has_allowed_host_and_scheme(target, allowed_hosts={self.request.get_host()}):
             target = reverse("households:person-detail", args=[person.pk])
         return HttpResponseRedirect(target)
+
+
+# ---------------------------------------------------------------------------------------------
+# Bulk import and export of the two lists and the providers (city admins): upload -> preview ->
+# confirm, as the roster import looks.
+
+
+class CatalogAdminMixin(StaffOnlyMixin):
+    """The whole city's reference data: anyone but a city admin gets 404."""
+
+    model = CatalogImport
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.is_city_admin:
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_batch(self) -> CatalogImport:
+        return get_object_or_404(CatalogImport.objects.restrict(self.request.user), pk=self.kwargs["pk"])
+
+
+class CatalogImportView(CatalogAdminMixin, FormView):
+    """Upload form, export buttons and the history of uploads."""
+
+    template_name = "assistance/catalog_import.html"
+    form_class = CatalogUploadForm
+
+    def get_initial(self):
+        kind = self.request.GET.get("kind")
+        return {"kind": kind} if kind in c.CatalogImportKind.values else {}
+
+    def get_context_data(self, **kwargs):
+        batches = CatalogImport.objects.restrict(self.request.user).select_related(
+            "created_by", "committed_by"
+        )
+        page = Paginator(batches, 20).get_page(self.request.GET.get("page"))
+        return super().get_context_data(
+            page_obj=page,
+            paginator=page.paginator,
+            batches=page.object_list,
+            kinds=c.CatalogImportKind.choices,
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        try:
+            batch = catalog_io.import_check(
+                user=self.request.user,
+                uploaded_file=form.cleaned_data["file"],
+                kind=form.cleaned_data["kind"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+            return self.form_invalid(form)
+        return HttpResponseRedirect(reverse("assistance:catalog-import-detail", args=[batch.pk]))
+
+
+class CatalogImportDetailView(CatalogAdminMixin, TemplateView):
+    template_name = "assistance/catalog_import_detail.html"
+
+    def get_context_data(self, **kwargs):
+        batch = self.get_batch()
+        return super().get_context_data(
+            batch=batch,
+            summary=batch.summary,
+            preview=batch.preview,
+            outcome_labels=catalog_io.OUTCOME_LABELS,
+            history=history_entries(batch.history.all(), _("清单导入"), user=self.request.user),
+            **kwargs,
+        )
+
+
+class CatalogImportConfirmView(CatalogAdminMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        batch = self.get_batch()
+        try:
+            batch = catalog_io.import_commit(batch=batch, user=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            if batch.status == c.CatalogImportStatus.COMMITTED:
+                summary = batch.summary
+                messages.success(
+                    request,
+                    _("已导入：新增 %(new)s 条，更新 %(update)s 条，无变化 %(skip)s 条。")
+                    % {"new": summary["new"], "update": summary["update"], "skip": summary["skip"]},
+                )
+            else:
+                messages.error(request, batch.message)
+        return HttpResponseRedirect(reverse("assistance:catalog-import-detail", args=[batch.pk]))
+
+
+class CatalogExportView(CatalogAdminMixin, View):
+    """The list as an .xlsx in the import's own format (the template for the next import)."""
+
+    http_method_names = ["get"]
+
+    def get(self, request, kind, *args, **kwargs):
+        if kind not in c.CatalogImportKind.values:
+            raise Http404
+        content, _rows = catalog_io.export_workbook(kind=kind, user=request.user)
+        name = f"{c.CatalogImportKind(kind).label}-{timezone.localdate():%Y%m%d}.xlsx"
+        response = HttpResponse(
+            content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        response["Content-Disposition"] = content_disposition_header(True, name)
+        response["Cache-Control"] = "no-store"
+        return response

@@ -18,7 +18,9 @@ class ExportLogSerializer(serializers.ModelSerializer):
     user = serializers.CharField(source="user.username", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     download_url = serializers.SerializerMethodField()
-    job = serializers.PrimaryKeyRelatedField(read_only=True)
+    job = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True
+    )  # SET_NULL; direct exports have none
 
     class Meta:
         model = ExportLog

@@ -269,6 +269,7 @@ SPECTACULAR_SETTINGS = {
         "ImportSourceEnum": "imports.models.IMPORT_SOURCES",
         "NeedStatusEnum": "assistance.choices.NeedStatus",
         "UptakeStatusEnum": "assistance.choices.UptakeStatus",
+        "CatalogImportKindEnum": "assistance.choices.CatalogImportKind",
         "PlanStatusEnum": "assistance.choices.PlanStatus",
         "PlanActionStatusEnum": "assistance.choices.ActionStatus",
         "ProviderKindEnum": "assistance.choices.ProviderKind",

@@ -6,7 +6,8 @@ from core.serializers import ScopedPrimaryKeyRelatedField, service_errors
 from households.models import Household, Person
 
 from .. import choices as c
-from ..models import CarePlan, CatalogItem, Need, PlanAction, Provider, Recommendation
+from ..codes import code_choices
+from ..models import CarePlan, CatalogImport, CatalogItem, Need, PlanAction, Provider, Recommendation
 
 
 class NeedSerializer(serializers.ModelSerializer):
@@ -82,9 +83,7 @@ class CatalogItemSerializer(serializers.ModelSerializer):
     groups = serializers.ListField(child=serializers.ChoiceField(choices=[]), required=False)
     assistance_kinds = serializers.ListField(child=serializers.ChoiceField(choices=[]), required=False)
     disability_categories = serializers.ListField(child=serializers.ChoiceField(choices=[]), required=False)
-    household_conditions = serializers.ListField(
-        child=serializers.ChoiceField(choices=c.HouseholdCondition.choices), required=False
-    )
+    household_conditions = serializers.ListField(child=serializers.ChoiceField(choices=[]), required=False)
     eligibility = serializers.SerializerMethodField()
 
     class Meta:
@@ -115,13 +114,9 @@ class CatalogItemSerializer(serializers.ModelSerializer):
         read_only_fields = ["is_seed"]
 
     def __init__(self, *args, **kwargs):
-        from assessments.choices import Group
-        from households.choices import AssistanceKind, DisabilityCategory
-
         super().__init__(*args, **kwargs)
-        self.fields["groups"].child.choices = Group.choices
-        self.fields["assistance_kinds"].child.choices = AssistanceKind.choices
-        self.fields["disability_categories"].child.choices = DisabilityCategory.choices
+        for name, choices in code_choices().items():
+            self.fields[name].child.choices = choices
 
     def get_eligibility(self, item) -> list[str]:
         from ..eligibility import describe
@@ -282,3 +277,45 @@ class PlanTransitionSerializer(serializers.Serializer):
 class ActionFinishSerializer(serializers.Serializer):
     done = serializers.BooleanField(default=True)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class CatalogImportSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = CatalogImport
+        fields = [
+            "id",
+            "kind",
+            "kind_label",
+            "status",
+            "status_label",
+            "file_name",
+            "size",
+            "summary",
+            "preview",
+            "message",
+            "created_by",
+            "created_at",
+            "committed_by",
+            "committed_at",
+        ]
+        read_only_fields = fields
+
+
+class CatalogUploadSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=c.CatalogImportKind.choices)
+    file = serializers.FileField()
+
+    def validate_file(self, upload):
+        from ..forms import CatalogUploadForm
+
+        form = CatalogUploadForm(data={"kind": "items"}, files={"file": upload})
+        if not form.is_valid() and "file" in form.errors:
+            raise serializers.ValidationError(form.errors["file"])
+        return upload
+
+
+class CatalogExportSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=c.CatalogImportKind.choices)

@@ -9,3 +9,4 @@ router.register("catalog-items", views.CatalogItemViewSet, basename="catalog-ite
 router.register("recommendations", views.RecommendationViewSet, basename="recommendation")
 router.register("care-plans", views.CarePlanViewSet, basename="care-plan")
 router.register("plan-actions", views.PlanActionViewSet, basename="plan-action")
+router.register("catalog-imports", views.CatalogImportViewSet, basename="catalog-import")

@@ -1,5 +1,6 @@
+from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, permissions, viewsets
+from rest_framework import mixins, parsers, permissions, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -17,9 +18,11 @@ from ..filtersets import (
     ProviderFilterSet,
     RecommendationFilterSet,
 )
-from ..models import CarePlan, CatalogItem, Need, PlanAction, Provider, Recommendation
+from ..models import CarePlan, CatalogImport, CatalogItem, Need, PlanAction, Provider, Recommendation
 from ..selectors import with_reasons
 from . import serializers as s
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def run_step(view, request, *, body_class, service, keyword: str, out_class):
@@ -217,3 +220,62 @@ class PlanActionViewSet(
             keyword="action",
             out_class=s.PlanActionSerializer,
         )
+
+
+class CatalogImportViewSet(
+    StaffOnlyApiMixin,
+    ScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Bulk import of the two lists (city admins; anyone else sees none, a 404 for an id).
+
+    ``POST`` multipart ``kind`` (items | providers) and ``file`` (.xlsx): a dry run, answered with
+    the preview (row outcomes and errors in plain Chinese); nothing is written. ``POST
+    /{id}/confirm/`` imports the previewed rows. ``GET /export/?kind=items`` gives the list as the
+    .xlsx the import reads."""
+
+    queryset = CatalogImport.objects.select_related("created_by", "committed_by")
+    serializer_class = s.CatalogImportSerializer
+    parser_classes = [parsers.MultiPartParser, parsers.FormParser, parsers.JSONParser]
+
+    def _admin(self, request):
+        if not request.user.is_city_admin:
+            raise NotFound
+
+    @extend_schema(request=s.CatalogUploadSerializer, responses=s.CatalogImportSerializer)
+    def create(self, request, *args, **kwargs):
+        from ..catalog_io import import_check
+
+        self._admin(request)
+        body = s.CatalogUploadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        with service_errors():
+            batch = import_check(
+                user=request.user, uploaded_file=body.validated_data["file"], kind=body.validated_data["kind"]
+            )
+        return Response(s.CatalogImportSerializer(batch).data, status=201)
+
+    @extend_schema(request=None, responses=s.CatalogImportSerializer)
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        from ..catalog_io import import_commit
+
+        batch = self.get_object()
+        with service_errors():
+            batch = import_commit(batch=batch, user=request.user)
+        return Response(s.CatalogImportSerializer(batch).data)
+
+    @extend_schema(parameters=[s.CatalogExportSerializer], responses={(200, XLSX): bytes})
+    @action(detail=False, methods=["get"])
+    def export(self, request):
+        from ..catalog_io import export_workbook
+
+        self._admin(request)
+        query = s.CatalogExportSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        content, _rows = export_workbook(kind=query.validated_data["kind"], user=request.user)
+        response = HttpResponse(content, content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="{query.validated_data["kind"]}.xlsx"'
+        return response

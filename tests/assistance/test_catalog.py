@@ -136,3 +136,20 @@ def test_bulk_import_reports_an_unknown_code_as_a_row_error():
     result = CatalogItemResource().import_data(tablib.Dataset(data[0], headers=data.headers), dry_run=False)
     assert not result.has_errors() and not result.has_validation_errors()
     assert CatalogItem.objects.get(code="new_wish").groups == ["elderly", "child"]
+
+
+def test_assistance_forms_say_please_choose_not_dashes(login, admin_user):
+    page = login(admin_user).get("/catalog/new/").content.decode()
+    assert "---------" not in page
+    assert "请选择" in page
+
+
+def test_form_and_api_offer_the_same_codes_from_one_place():
+    from assistance.api.serializers import CatalogItemSerializer
+    from assistance.codes import code_choices
+    from assistance.forms import CatalogItemForm
+
+    form, serializer = CatalogItemForm(), CatalogItemSerializer()
+    for name, choices in code_choices().items():
+        assert list(form.fields[name].choices) == list(choices)
+        assert dict(serializer.fields[name].child.choices) == dict(choices)

@@ -86,3 +86,61 @@ def test_other_town_and_read_only_cannot_accept(login, xiqu, manager, frail):
     assert login(xiqu).post(f"/persons/{frail.pk}/needs/accept/", {"domain": "care"}).status_code == 404
     assert login(manager).post(f"/persons/{frail.pk}/needs/accept/", {"domain": "care"}).status_code == 404
     assert not Need.objects.exists()
+
+
+def test_a_double_click_on_a_proposed_need_records_it_once(login, huayuan, frail):
+    client = login(huayuan)
+    first = client.post(f"/persons/{frail.pk}/needs/accept/", {"domain": "care"})
+    second = client.post(f"/persons/{frail.pk}/needs/accept/", {"domain": "care"}, follow=True)
+    assert first.status_code == 302
+    assert Need.objects.filter(person=frail, domain="care").count() == 1
+    assert "该建议已不适用" in second.content.decode()
+
+
+on_postgres = [
+    pytest.mark.skipif(
+        __import__("django.db").db.connection.vendor != "postgresql", reason="a race needs PostgreSQL"
+    ),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@on_postgres[0]
+@on_postgres[1]
+def test_two_clicks_at_once_on_a_proposed_need_record_it_once(huayuan, frail, monkeypatch):
+    """Both requests read the proposal before either writes: the household lock makes the second
+    wait for the first and then find the domain already open."""
+    import threading
+
+    from django.db import connection
+
+    from assistance import suggest
+    from tests.conftest import client_for
+
+    real = suggest.for_person
+    arrived = threading.Barrier(2, timeout=5)
+
+    def slow(person):
+        result = real(person)
+        try:
+            arrived.wait()  # the second thread waits on the lock and never arrives: time out
+        except threading.BrokenBarrierError:
+            pass
+        return result
+
+    monkeypatch.setattr(suggest, "for_person", slow)
+    results = []
+
+    def click():
+        try:
+            results.append(client_for(huayuan).post(f"/persons/{frail.pk}/needs/accept/", {"domain": "care"}))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert [r.status_code for r in results] == [302, 302]
+    assert Need.objects.filter(person=frail, domain="care").count() == 1

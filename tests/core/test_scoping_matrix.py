@@ -1,7 +1,8 @@
 """Area scoping, generated from the URL list: every persona x every route x an object outside its area.
 
-The routes are read from the URL resolver (the ``households`` namespace) and from the API router
-(households/api/urls.py), so a new URL joins the matrix by itself. The meta-tests at the bottom fail
+The routes are read from the URL resolver (the namespaces in ``NAMESPACES``: households, and the
+needs, pushes and plans of assistance) and from their API routers (``ROUTERS``), so a new URL joins
+the matrix by itself. The meta-tests at the bottom fail
 when a new URL cannot be put in the matrix (unknown model, unknown URL argument, a write page
 without sample POST data).
 
@@ -24,11 +25,23 @@ from django.urls import get_resolver
 from django.urls.converters import IntConverter
 from rest_framework import permissions
 
+from assessments.api.views import StaffOnlyApiMixin
+from assessments.views import StaffOnlyMixin
+from assistance.api.urls import router as assistance_router
+from assistance.models import (
+    CarePlan,
+    CatalogImport,
+    CatalogItem,
+    Need,
+    PlanAction,
+    Provider,
+    Recommendation,
+)
 from core.models import RevealLog
 from core.scoping import CHANGE, VIEW
 from core.views import ObjectListView, WriterRequiredMixin
 from households.api.urls import router
-from households.models import AssistanceStatus, Division, Household, Person, PolicyParameter
+from households.models import AssistanceStatus, Division, Household, Person
 from households.services import person_update
 from meetings.models import Department
 from tests.factories import PersonFactory, community, make_id_number
@@ -56,15 +69,43 @@ WRITERS = ("admin_user", "dongqu", "huayuan", "xiqu")
 # Whole-city roles have nothing outside their area; they take part through the "inside" tests.
 SCOPED = tuple(p for p in PERSONAS if set(INSIDE[p]) != set(ALL_AREAS))
 
+NAMESPACES = ("households", "assistance")
+ROUTERS = (router, assistance_router)
 # Models whose objects the world fixture provides (an Area knows one object of each).
-OBJECT_MODELS = (Household, Person, AssistanceStatus, Division)
+OBJECT_MODELS = (Household, Person, AssistanceStatus, Division, Need, Recommendation, CarePlan, PlanAction)
+STAFF_ONLY_MODELS = (Need, Recommendation, CarePlan, PlanAction)
+# City-wide reference data with no area: every staff user reads, city admins write
+# (test_reference_pages_are_read_by_staff_and_written_by_admins_only).
+REFERENCE_MODELS = (CatalogItem, Provider)
+# Pages for city admins alone: everyone else gets 404 (test_admin_only_pages_are_404_for_everyone_else).
+ADMIN_ONLY_PAGES = {
+    "item-create": "a new catalog item",
+    "item-update": "edit a catalog item",
+    "provider-create": "a new provider",
+    "provider-update": "edit a provider",
+    "catalog-import": "bulk import of the two lists",
+    "catalog-import-detail": "an import's preview",
+    "catalog-import-confirm": "confirm an import",
+    "catalog-export": "export of the two lists in the import format",
+}
+# Area pages that are neither a list nor a create page, each with the test that scopes it.
+AREA_PAGES = {"uptake": "test_uptake_counts_only_the_users_area"}
+# URL arguments that name another object than the view's model: which Area attribute to use.
+ROUTE_OBJECTS = {"plan-create": "spare"}
 # Values for URL arguments that are not object ids.
-STR_KWARGS = {"field": RevealLog.Field.ID_NUMBER}
+STR_KWARGS = {"field": RevealLog.Field.ID_NUMBER, "kind": "items"}
 # API resources that are not personal data and have no area (everyone reads, admins write).
-UNSCOPED_API = {"policy-parameter": "city-wide policy numbers (低保标准 ...), not tied to an area"}
+UNSCOPED_API = {
+    "policy-parameter": "city-wide policy numbers (低保标准 ...), not tied to an area",
+    "provider": "the two lists' providers: city-wide reference data",
+    "catalog-item": "the two lists: city-wide reference data",
+    "catalog-import": "bulk import of the two lists: city admins only (test_catalog_import.py)",
+}
 
 
 def inside(persona: str, model) -> tuple[str, ...]:
+    if persona == "volunteer" and model in STAFF_ONLY_MODELS:
+        return ()  # needs, pushes and plans are not a volunteer's business (issue 11)
     if persona in ("volunteer", *CASE_PERSONAS) and model is Division:
         return ()  # volunteers and case roles see households, not the division tree
     if persona == "volunteer" and model is AssistanceStatus:
@@ -74,6 +115,21 @@ def inside(persona: str, model) -> tuple[str, ...]:
 
 def outside(persona: str, model) -> tuple[str, ...]:
     return tuple(a for a in ALL_AREAS if a not in inside(persona, model))
+
+
+def route_object(route, area):
+    """The object a UI route's URL names in an area (usually the view's model; see ROUTE_OBJECTS)."""
+    if route.name in ROUTE_OBJECTS:
+        return getattr(area, ROUTE_OBJECTS[route.name])
+    return area.object_of(route.model)
+
+
+def staff_only_answer(route, persona, method: str = "get") -> int | None:
+    """What a volunteer gets from a staff-only page, whatever the object: 404 for a write URL, 403
+    for a read (StaffOnlyMixin). The same for every id, so it confirms nothing."""
+    if persona != "volunteer" or not issubclass(route.view, StaffOnlyMixin):
+        return None
+    return 404 if route.writes or method == "post" else 403
 
 
 # ---------------------------------------------------------------------------------------------
@@ -88,6 +144,10 @@ def _today() -> str:
     return dt.date.today().isoformat()
 
 
+def _later() -> str:
+    return (dt.date.today() + dt.timedelta(days=30)).isoformat()
+
+
 POST_DATA = {
     "household-update": lambda area: {"community": area.household.community_id, "address": "被篡改的地址"},
     "household-archive": lambda area: {},
@@ -98,6 +158,22 @@ POST_DATA = {
     "person-reveal": lambda area: {},
     "status-create": lambda area: {"kind": "temporary", "start_date": "2025-01-01"},
     "status-end": lambda area: {"end_date": _today()},
+    # assistance (issue 11)
+    "need-create": lambda area: {
+        "domain": "care",
+        "urgency": "normal",
+        "source": "visit",
+        "description": "矩阵",
+    },
+    "need-update": lambda area: {"domain": "care", "urgency": "urgent", "description": "被篡改"},
+    "need-transition": lambda area: {"to": "in_progress", "note": "跟进"},
+    "need-suggestion-accept": lambda area: {"domain": "living"},
+    "recommendation-transition": lambda area: {"to": "offered", "note": ""},
+    "plan-create": lambda area: {"summary": "", "goals": "目标", "review_on": _later()},
+    "plan-update": lambda area: {"summary": "被篡改", "goals": "目标", "review_on": _later()},
+    "plan-transition": lambda area: {"to": "submitted", "note": ""},
+    "action-create": lambda area: {"description": "助洁", "owner_team": area.team.pk, "due_on": _later()},
+    "action-finish": lambda area: {"done": "1", "note": "已完成"},
 }
 # Valid API bodies for write actions (PUT needs the whole object, so PATCH is the positive probe).
 API_DATA = {
@@ -113,6 +189,13 @@ API_DATA = {
     ("person", "reveal"): lambda area: {"field": "id_number"},
     ("status", "partial_update"): lambda area: {"end_date": _today()},
     ("status", "update"): lambda area: {"end_date": _today()},
+    ("need", "partial_update"): lambda area: {"description": "被篡改"},
+    ("need", "transition"): lambda area: {"to": "in_progress", "note": "跟进"},
+    ("recommendation", "transition"): lambda area: {"to": "offered"},
+    ("care-plan", "partial_update"): lambda area: {"summary": "被篡改"},
+    ("care-plan", "transition"): lambda area: {"to": "submitted"},
+    ("plan-action", "partial_update"): lambda area: {"description": "被篡改"},
+    ("plan-action", "finish"): lambda area: {"done": True},
 }
 
 
@@ -146,15 +229,22 @@ class UiRoute:
         return self.name
 
 
-def _households_namespace():
-    prefix, resolver = get_resolver().namespace_dict["households"]
+def _namespace(name: str):
+    prefix, resolver = get_resolver().namespace_dict[name]
     return prefix, resolver.url_patterns
 
 
+def _patterns():
+    """(prefix, pattern) of every URL in the matrix's namespaces."""
+    for name in NAMESPACES:
+        prefix, patterns = _namespace(name)
+        for pattern in patterns:
+            yield prefix, pattern
+
+
 def _ui_routes() -> list[UiRoute]:
-    prefix, patterns = _households_namespace()
     routes = []
-    for pattern in patterns:
+    for prefix, pattern in _patterns():
         view = pattern.callback.view_class
         converters = pattern.pattern.converters
         ints = [k for k, conv in converters.items() if isinstance(conv, IntConverter)]
@@ -174,7 +264,8 @@ def _ui_routes() -> list[UiRoute]:
     return routes
 
 
-UI_ROUTES = _ui_routes()
+ALL_UI_ROUTES = _ui_routes()
+UI_ROUTES = [r for r in ALL_UI_ROUTES if r.name not in ADMIN_ONLY_PAGES and r.model not in REFERENCE_MODELS]
 UI_OBJECT_ROUTES = [r for r in UI_ROUTES if r.object_kwarg]
 UI_LIST_ROUTES = [r for r in UI_ROUTES if issubclass(r.view, ObjectListView)]
 UI_CREATE_ROUTES = [r for r in UI_ROUTES if not r.object_kwarg and issubclass(r.view, WriterRequiredMixin)]
@@ -207,6 +298,13 @@ class ApiRoute:
 
 def _api_routes() -> list[ApiRoute]:
     routes = []
+    for api_router in ROUTERS:
+        routes += _router_routes(api_router)
+    return routes
+
+
+def _router_routes(router) -> list[ApiRoute]:
+    routes = []
     for pattern in router.urls:
         regex = pattern.pattern.regex.pattern
         viewset = getattr(pattern.callback, "cls", None)
@@ -214,7 +312,9 @@ def _api_routes() -> list[ApiRoute]:
         if not actions or "(?P<format>" in regex:
             continue  # the API root and the ".json" duplicates
         basename = next(b for prefix, vs, b in router.registry if vs is viewset)
-        routes.append(ApiRoute(pattern.name, regex, viewset, dict(actions), basename))
+        # Methods the viewset turns away (a 405 for every id) are not routes to probe.
+        actions = {m: a for m, a in actions.items() if m in viewset.http_method_names}
+        routes.append(ApiRoute(pattern.name, regex, viewset, actions, basename))
     return routes
 
 
@@ -230,7 +330,7 @@ API_LIST_ROUTES = [r for r in API_SCOPED_ROUTES if not r.detail]
 
 def snapshot() -> tuple[int, ...]:
     """Any write leaves a history row (or a reveal log row); equal snapshots mean nothing changed."""
-    return (
+    return tuple(model.history.count() for model in STAFF_ONLY_MODELS) + (
         Household.history.count(),
         Person.history.count(),
         AssistanceStatus.history.count(),
@@ -270,12 +370,13 @@ def test_object_outside_area_is_404_on_every_page(route, persona, persona_client
     results = {}
     for area_name in outside(persona, route.model):
         area = world[area_name]
-        url = route.url(area.object_of(route.model))
+        url = route.url(route_object(route, area))
         for method in route.methods:
             response = _call(client, method, url, POST_DATA.get(route.name, _no_data)(area))
-            results[(area_name, method)] = response.status_code
+            expected = staff_only_answer(route, persona, method) or 404
+            results[(area_name, method)] = (response.status_code, expected)
     assert results, "every scoped persona has something outside its area"
-    assert set(results.values()) == {404}, results
+    assert all(got == expected for got, expected in results.values()), results
     assert snapshot() == before
 
 
@@ -292,7 +393,7 @@ def test_object_inside_area_opens(route, persona, persona_client, world):
     _user, client = persona_client(persona)
     read_only = persona in READ_ONLY
     for area_name in inside(persona, route.model):
-        response = client.get(route.url(world[area_name].object_of(route.model)))
+        response = client.get(route.url(route_object(route, world[area_name])))
         if route.writes and read_only:
             assert response.status_code == 404, (area_name, response.status_code)
         else:
@@ -307,7 +408,7 @@ def test_read_only_role_cannot_post_inside_its_area(route, persona, persona_clie
     before = snapshot()
     for area_name in inside(persona, route.model):
         area = world[area_name]
-        response = client.post(route.url(area.object_of(route.model)), POST_DATA[route.name](area))
+        response = client.post(route.url(route_object(route, area)), POST_DATA[route.name](area))
         # A write URL is a 404 (as outside the area); a reveal is a read the role may not make (403).
         expected = (404,) if route.writes else (403, 404)
         assert response.status_code in expected, (area_name, response.status_code)
@@ -321,7 +422,7 @@ def test_writer_can_post_inside_its_area(route, persona, persona_client, world):
     _user, client = persona_client(persona)
     area = world[inside(persona, route.model)[-1]]
     before = snapshot()
-    response = client.post(route.url(area.object_of(route.model)), POST_DATA[route.name](area))
+    response = client.post(route.url(route_object(route, area)), POST_DATA[route.name](area))
     assert response.status_code in (200, 302), response.status_code
     if response.status_code == 200:
         assert b"errorlist" not in response.content
@@ -345,6 +446,9 @@ def test_list_pages_show_only_the_users_area(route, persona, persona_client, wor
     _user, client = persona_client(persona)
     model = route.view.model
     response = client.get(route.url(), {"per_page": 200})
+    if staff_only_answer(route, persona):
+        assert response.status_code == staff_only_answer(route, persona)
+        return
     if persona == "volunteer" and response.status_code == 302:
         # A volunteer's list is their home page: their paired households as cards (issue 8).
         assert response["Location"] == "/"
@@ -441,6 +545,8 @@ def test_object_outside_area_is_404_in_the_api(route, persona, persona_client, w
             assert response.status_code == missing.status_code, (area_name, method)
             if method == "delete":
                 assert response.status_code in (403, 405), (area_name, method)
+            elif persona == "volunteer" and issubclass(route.viewset, StaffOnlyApiMixin):
+                assert response.status_code == 403, (area_name, method, response.status_code)  # staff only
             elif method in permissions.SAFE_METHODS or method == "get" or not read_only or action == "reveal":
                 # reveal writes nothing but its log: read roles reach it too (a paired volunteer
                 # reveals a phone), so outside the area it is the 404 of any read.
@@ -510,7 +616,7 @@ def test_api_has_no_delete(route, persona_client, world):
     _user, client = persona_client("admin_user")
     area = world["huayuan_paired"]
     if route.basename in UNSCOPED_API:
-        obj = PolicyParameter.objects.first()
+        obj = route.model.objects.first()
         assert obj is not None
     else:
         obj = area.object_of(route.model)
@@ -524,6 +630,9 @@ def test_api_has_no_delete(route, persona_client, world):
 def test_api_lists_show_only_the_users_area(route, persona, persona_client, world):
     _user, client = persona_client(persona)
     response = client.get(route.url(), {"page_size": 500})
+    if persona == "volunteer" and issubclass(route.viewset, StaffOnlyApiMixin):
+        assert response.status_code == 403  # needs, pushes and plans: staff only
+        return
     assert response.status_code == 200
     shown = {row["id"] for row in response.json()["results"]}
     mine = {world[a].object_of(route.model).pk for a in inside(persona, route.model)}
@@ -601,35 +710,58 @@ def test_ui_create_form_offers_only_communities_in_the_users_area(persona_client
 # Meta-tests: the matrix covers every URL, and cannot quietly become empty
 
 
-def test_every_households_url_with_an_object_is_in_the_matrix():
-    _prefix, patterns = _households_namespace()
+def test_every_url_with_an_object_is_in_the_matrix():
+    """A new households or assistance URL naming an object must be coverable by the matrix."""
     uncovered = []
-    for pattern in patterns:
-        ints = [k for k, c in pattern.pattern.converters.items() if isinstance(c, IntConverter)]
+    names = [pattern.name for _prefix, pattern in _patterns()]
+    uncovered += [
+        f"{n}: the same URL name twice in the matrix's namespaces" for n in set(names) if names.count(n) > 1
+    ]
+    for route in ALL_UI_ROUTES:
+        ints = [k for k, c in route_converters(route).items() if isinstance(c, IntConverter)]
         if not ints:
             continue
-        route = next((r for r in UI_OBJECT_ROUTES if r.name == pattern.name), None)
-        if route is None:
-            uncovered.append(f"{pattern.name}: more than one id in the URL ({ints}); extend UiRoute")
+        if route.name in ADMIN_ONLY_PAGES or route.model in REFERENCE_MODELS:
+            continue  # tested below, not by area
+        if route.object_kwarg is None:
+            uncovered.append(f"{route.name}: more than one id in the URL ({ints}); extend UiRoute")
             continue
         if route.model not in OBJECT_MODELS:
-            uncovered.append(f"{pattern.name}: the world fixture has no {route.model} object")
+            uncovered.append(f"{route.name}: the world fixture has no {route.model} object")
+        if "post" in route.methods and route.name not in POST_DATA:
+            uncovered.append(f"{route.name}: add valid sample data to POST_DATA")
+        if not route.methods:
+            uncovered.append(f"{route.name}: answers neither GET nor POST")
+    for route in ALL_UI_ROUTES:
         for kwarg in route.other_kwargs:
             if kwarg not in STR_KWARGS:
-                uncovered.append(f"{pattern.name}: no sample value for <{kwarg}>")
-        if "post" in route.methods and pattern.name not in POST_DATA:
-            uncovered.append(f"{pattern.name}: add valid sample data to POST_DATA")
-        if not route.methods:
-            uncovered.append(f"{pattern.name}: answers neither GET nor POST")
+                uncovered.append(f"{route.name}: no sample value for <{kwarg}>")
     assert not uncovered, "\n".join(uncovered)
 
 
-def test_every_households_url_without_an_object_is_a_list_or_a_create_page():
-    _prefix, patterns = _households_namespace()
-    known = {r.name for r in UI_LIST_ROUTES + UI_CREATE_ROUTES}
-    for pattern in patterns:
+def route_converters(route):
+    return next(p.pattern.converters for _prefix, p in _patterns() if p.name == route.name)
+
+
+def test_every_url_without_an_object_is_a_list_a_create_page_or_named():
+    known = {r.name for r in UI_LIST_ROUTES + UI_CREATE_ROUTES} | set(ADMIN_ONLY_PAGES) | set(AREA_PAGES)
+    reference_lists = {r.name for r in ALL_UI_ROUTES if r.model in REFERENCE_MODELS}
+    for _prefix, pattern in _patterns():
         if not pattern.pattern.converters:
-            assert pattern.name in known, f"{pattern.name} is neither a scoped list nor a create page"
+            assert pattern.name in known | reference_lists, (
+                f"{pattern.name} is neither a scoped list nor a create page: add it to the matrix"
+            )
+
+
+def test_every_assistance_url_and_route_is_covered():
+    """The meta-test of issue 11: each assistance URL is in one of the matrix's lists."""
+    _prefix, patterns = _namespace("assistance")
+    covered = {r.name for r in UI_ROUTES} | set(ADMIN_ONLY_PAGES) | set(AREA_PAGES)
+    covered |= {r.name for r in ALL_UI_ROUTES if r.model in REFERENCE_MODELS}
+    missing = [p.name for p in patterns if p.name not in covered]
+    assert not missing, f"assistance URLs outside the scoping matrix: {missing}"
+    api = {r.basename for r in API_ROUTES}
+    assert {b for _p, _v, b in assistance_router.registry} <= api
 
 
 def test_every_api_route_is_in_the_matrix():
@@ -645,6 +777,17 @@ def test_every_api_route_is_in_the_matrix():
 def test_matrix_is_not_empty():
     names = {r.name for r in UI_OBJECT_ROUTES}
     assert {"household-detail", "household-update", "person-detail", "person-reveal", "status-end"} <= names
+    assert {
+        "need-detail",
+        "need-transition",
+        "recommendation-detail",
+        "plan-detail",
+        "action-finish",
+    } <= names
+    assert {"need-list", "recommendation-list", "plan-list"} <= {r.name for r in UI_LIST_ROUTES}
+    assert {"need-detail", "recommendation-transition", "care-plan-detail"} <= {
+        r.name for r in API_DETAIL_ROUTES
+    }
     assert {r.name for r in UI_LIST_ROUTES} >= {"household-list", "person-list", "division-list"}
     api = {r.name for r in API_DETAIL_ROUTES}
     assert {"household-detail", "person-detail", "person-reveal", "status-detail", "division-detail"} <= api
@@ -1094,3 +1237,69 @@ def test_every_dashboard_url_is_in_the_matrix():
 
     names = {f"dashboards:{p.name}" for p in urlpatterns} | {p.name for p in api_patterns}
     assert names == set(DASHBOARD_URLS) | set(DASHBOARD_OWN_URLS)
+
+
+# Pages outside the area matrix: admin-only pages, city-wide reference data, the uptake funnel
+
+
+def _admin_only_url(name, world) -> str:
+    route = next(r for r in ALL_UI_ROUTES if r.name == name)
+    if route.object_kwarg is None:
+        return route.url()
+    obj = {
+        CatalogItem: CatalogItem.objects.first,
+        Provider: Provider.objects.first,
+        CatalogImport: lambda: CatalogImport.objects.create(
+            kind="items", status="checked", file_name="x.xlsx", created_by=world["yanzhou"].plan.author
+        ),
+    }[route.model]()
+    return route.url(obj)
+
+
+@pytest.mark.parametrize("persona", [p for p in PERSONAS if p != "admin_user"])
+@pytest.mark.parametrize("name", sorted(ADMIN_ONLY_PAGES))
+def test_admin_only_pages_are_404_for_everyone_else(name, persona, persona_client, world):
+    _user, client = persona_client(persona)
+    url = _admin_only_url(name, world)
+    before = (
+        snapshot(),
+        CatalogItem.history.count(),
+        Provider.history.count(),
+        CatalogImport.objects.count(),
+    )
+    for method in ("get", "post"):
+        assert _call(client, method, url).status_code == 404, (method, url)
+    after = (snapshot(), CatalogItem.history.count(), Provider.history.count(), CatalogImport.objects.count())
+    assert after == before
+
+
+@pytest.mark.parametrize("name", sorted(ADMIN_ONLY_PAGES))
+def test_admin_only_pages_open_for_the_city_admin(name, persona_client, world):
+    _user, client = persona_client("admin_user")
+    url = _admin_only_url(name, world)
+    response = client.get(url) if name != "catalog-import-confirm" else client.post(url)
+    assert response.status_code in (200, 302), (url, response.status_code)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_reference_pages_are_read_by_staff_and_written_by_admins_only(persona, persona_client, world):
+    _user, client = persona_client(persona)
+    for route in (r for r in ALL_UI_ROUTES if r.model in REFERENCE_MODELS and r.name not in ADMIN_ONLY_PAGES):
+        obj = route.model.objects.first()
+        response = client.get(route.url(obj) if route.object_kwarg else route.url())
+        assert response.status_code == (403 if persona == "volunteer" else 200), (route.name, persona)
+
+
+@pytest.mark.parametrize("persona", [p for p in PERSONAS if p != "volunteer"])
+def test_uptake_counts_only_the_users_area(persona, persona_client, world):
+    """推送办理成效 counts the recommendations of the user's area alone."""
+    _user, client = persona_client(persona)
+    response = client.get("/push/uptake/")
+    assert response.status_code == 200
+    pushed = sum(row["total"] for row in response.context["by_item"])
+    assert pushed == len(inside(persona, Recommendation))
+
+
+def test_volunteer_sees_no_uptake(persona_client, world):
+    _user, client = persona_client("volunteer")
+    assert client.get("/push/uptake/").status_code == 403

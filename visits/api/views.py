@@ -3,8 +3,9 @@
 import datetime as dt
 
 from django.db import transaction
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, viewsets
+from rest_framework import serializers as drf_serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
@@ -208,6 +209,18 @@ class VisitQueueViewSet(NoVolunteersApi, mixins.ListModelMixin, viewsets.Generic
             return Household.objects.none()
         return selectors.visit_households(self.request.user).order_by("id")
 
+    @extend_schema(
+        parameters=[OpenApiParameter("level", str, enum=["community", "town"])],
+        responses=inline_serializer(
+            "VisitCoverage",
+            {
+                "date": drf_serializers.DateField(),
+                "level": drf_serializers.ChoiceField(choices=["community", "town"]),
+                "rows": drf_serializers.ListField(child=drf_serializers.DictField()),
+                "total": drf_serializers.DictField(),
+            },
+        ),
+    )
     @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None)
     def coverage(self, request):
         level = "town" if request.query_params.get("level") == "town" else "community"
