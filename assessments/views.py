@@ -68,6 +68,37 @@ class FormPageMixin:
         return super().get_context_data(page_title=self.page_title, back_url=self.get_success_url(), **kwargs)
 
 
+class ObjectStepView(StaffOnlyMixin, FormPageMixin, ScopedObjectMixin, ServiceFormView):
+    """A service form acting on one object the user may change (404 otherwise, like every write
+    URL), that returns to the object's page. Subclasses name the object (``self.need`` ...)."""
+
+    object_attr = "object"
+    success_url_name = ""
+    success_url_field = "pk"  # the object's field the page to return to takes
+    form_kwarg = None  # the form's keyword for the object, if it takes one
+    fetch_for_volunteers = True  # False: a volunteer gets the staff-only answer before any lookup
+
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        if user.is_authenticated and (self.fetch_for_volunteers or not getattr(user, "is_volunteer", False)):
+            setattr(self, self.object_attr, self.get_object())
+        return super().dispatch(request, *args, **kwargs)
+
+    @property
+    def step_object(self):
+        return getattr(self, self.object_attr)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        return {**kwargs, self.form_kwarg: self.step_object} if self.form_kwarg else kwargs
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(subject=self.step_object, **kwargs)
+
+    def get_success_url(self):
+        return reverse(self.success_url_name, args=[getattr(self.step_object, self.success_url_field)])
+
+
 # ---------------------------------------------------------------------------------------------
 # Groups and decisions
 
@@ -466,21 +497,11 @@ class AlertCreateView(StaffOnlyMixin, WriterRequiredMixin, FormPageMixin, Servic
         return reverse("assessments:alert-list")
 
 
-class _AlertStepView(StaffOnlyMixin, FormPageMixin, ScopedObjectMixin, ServiceFormView):
+class _AlertStepView(ObjectStepView):
     model = Alert
-
-    def dispatch(self, request, *args, **kwargs):
-        self.alert = self.get_object()
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(subject=self.alert, **kwargs)
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "record": self.alert}
-
-    def get_success_url(self):
-        return reverse("assessments:alert-detail", args=[self.alert.pk])
+    object_attr = "alert"
+    form_kwarg = "record"
+    success_url_name = "assessments:alert-detail"
 
 
 class AlertVerifyView(_AlertStepView):

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from assessments.views import FormPageMixin, StaffOnlyMixin
+from assessments.views import FormPageMixin, ObjectStepView, StaffOnlyMixin
 from core.history import history_entries, merged_history
 from core.pagination import IdsFirstPaginator
 from core.scoping import CHANGE
@@ -133,19 +133,10 @@ class NeedCreateView(StaffOnlyMixin, ScopedMixin, WriterRequiredMixin, FormPageM
         return reverse("households:household-detail", args=[self.household.pk])
 
 
-class _NeedStepView(StaffOnlyMixin, FormPageMixin, ScopedObjectMixin, ServiceFormView):
+class _NeedStepView(ObjectStepView):
     model = Need
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.need = self.get_object()
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(subject=self.need, **kwargs)
-
-    def get_success_url(self):
-        return reverse("assistance:need-detail", args=[self.need.pk])
+    object_attr = "need"
+    success_url_name = "assistance:need-detail"
 
 
 class NeedTransitionView(_NeedStepView):
@@ -428,22 +419,11 @@ class CarePlanCreateView(StaffOnlyMixin, ScopedMixin, WriterRequiredMixin, FormP
         return reverse("households:household-detail", args=[self.household.pk])
 
 
-class _PlanStepView(StaffOnlyMixin, FormPageMixin, ScopedObjectMixin, ServiceFormView):
+class _PlanStepView(ObjectStepView):
     model = CarePlan
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.plan = self.get_object()
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "plan": self.plan}
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(subject=self.plan, **kwargs)
-
-    def get_success_url(self):
-        return reverse("assistance:plan-detail", args=[self.plan.pk])
+    object_attr = "plan"
+    form_kwarg = "plan"
+    success_url_name = "assistance:plan-detail"
 
 
 class CarePlanUpdateView(_PlanStepView):

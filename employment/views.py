@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from assessments.models import GroupDecision
-from assessments.views import FormPageMixin, StaffOnlyMixin
+from assessments.views import FormPageMixin, ObjectStepView, StaffOnlyMixin
 from core.history import merged_history
 from core.scoping import CHANGE
 from core.views import (
@@ -250,21 +250,13 @@ def _employment_history(entries):
     ]
 
 
-class _PersonStepView(StaffOnlyMixin, FormPageMixin, ScopedObjectMixin, ServiceFormView):
+class _PersonStepView(ObjectStepView):
     """A form about one person the user may change (404 otherwise, like every write URL)."""
 
     model = Person
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not getattr(request.user, "is_volunteer", False):
-            self.person = self.get_object()
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(subject=self.person, **kwargs)
-
-    def get_success_url(self):
-        return reverse("employment:person", args=[self.person.pk])
+    object_attr = "person"
+    success_url_name = "employment:person"
+    fetch_for_volunteers = False
 
 
 class ProfileEditView(_PersonStepView):
@@ -336,17 +328,11 @@ class SurveyCreateView(_PersonStepView):
         )
 
 
-class _RecordStepView(StaffOnlyMixin, FormPageMixin, ScopedObjectMixin, ServiceFormView):
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not getattr(request.user, "is_volunteer", False):
-            self.record = self.get_object()
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(subject=self.record, **kwargs)
-
-    def get_success_url(self):
-        return reverse("employment:person", args=[self.record.person_id])
+class _RecordStepView(ObjectStepView):
+    object_attr = "record"
+    success_url_name = "employment:person"
+    success_url_field = "person_id"
+    fetch_for_volunteers = False
 
 
 class TrainingFinishView(_RecordStepView):

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
-from assessments.views import FormPageMixin, StaffOnlyMixin
+from assessments.views import FormPageMixin, ObjectStepView, StaffOnlyMixin
 from core.history import history_entries
 from core.scoping import CHANGE
 from core.views import ObjectDetailView, ObjectListView, ScopedMixin, ScopedObjectMixin, ServiceFormView
@@ -136,19 +136,10 @@ class EscalateView(StaffOnlyMixin, ScopedMixin, FormPageMixin, ServiceFormView):
         return reverse("households:household-detail", args=[self.household.pk])
 
 
-class _CaseStepView(StaffOnlyMixin, FormPageMixin, ScopedObjectMixin, ServiceFormView):
+class _CaseStepView(ObjectStepView):
     model = JointCase
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.case = self.get_object()
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(subject=self.case, **kwargs)
-
-    def get_success_url(self):
-        return reverse("meetings:case-detail", args=[self.case.pk])
+    object_attr = "case"
+    success_url_name = "meetings:case-detail"
 
 
 class CaseUpdateView(_CaseStepView):
