@@ -49,6 +49,8 @@ class TaskKind(models.TextChoices):
     STATUS_END = "status_end", _("终止救助状态")
     ALERT = "alert_verify", _("预警核实")
     VISIT_OVERDUE = "visit_overdue", _("探访逾期")  # visits/services.py visit_reminders
+    PLAN_ACTION_OVERDUE = "plan_action_overdue", _("关爱方案措施逾期")  # assistance plan_reminders
+    PLAN_REVIEW_DUE = "plan_review_due", _("关爱方案到期评估")  # assistance plan_reminders
 
 
 class AlertKind(models.TextChoices):

@@ -1,6 +1,7 @@
 """Template helpers of screening: the person page's groups panel and task labels."""
 
 from django import template
+from django.utils.translation import gettext as _
 
 from core.scoping import VIEW
 
@@ -45,4 +46,4 @@ def task_kind_label(kind: str) -> str:
     try:
         return TaskKind(kind).label
     except ValueError:
-        return kind
+        return _("其他待办")  # never the raw code
