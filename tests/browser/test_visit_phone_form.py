@@ -42,7 +42,9 @@ def test_the_common_visit_in_three_taps_on_a_slow_phone(browser, live_server, vo
     page.get_by_role("link", name="记录探访").first.click()  # tap 2
     page.wait_for_selector("form[data-draft]")
     page.screenshot(path=f"{SHOTS}/phone_form_390.png", full_page=True)
-    assert sizes and max(sizes) < 60_000, sizes
+    # The response event can still be on its way when the form is on screen: the page itself then.
+    size = max(sizes) if sizes else len(page.content().encode())
+    assert size < 60_000, size
     assert page.evaluate("parseFloat(getComputedStyle(document.querySelector('.visit')).fontSize)") >= 18
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.get_by_role("button", name="保存探访").click()  # tap 3
