@@ -12,6 +12,7 @@ from core.serializers import service_errors
 from households.models import Division
 
 from . import services
+from .forms import department_queryset
 from .models import User
 
 
@@ -45,6 +46,14 @@ class UserSerializer(serializers.ModelSerializer):
         queryset=Division.objects.exclude(level="city"), allow_null=True, required=False
     )
     division_name = serializers.SerializerMethodField()
+    department = serializers.PrimaryKeyRelatedField(
+        source="liaison_department",
+        queryset=department_queryset(),
+        allow_null=True,
+        required=False,
+        help_text="部门联络员所属的联席会议成员单位（id）；其他角色为 null。",
+    )
+    department_name = serializers.SerializerMethodField()
     password = serializers.CharField(write_only=True, required=False, style={"input_type": "password"})
 
     class Meta:
@@ -57,6 +66,8 @@ class UserSerializer(serializers.ModelSerializer):
             "role_display",
             "division",
             "division_name",
+            "department",
+            "department_name",
             "phone",
             "email",
             "is_active",
@@ -72,7 +83,13 @@ class UserSerializer(serializers.ModelSerializer):
     def get_division_name(self, user) -> str | None:
         return user.division.full_name if user.division_id else None
 
+    def get_department_name(self, user) -> str | None:
+        department = user.liaison_department
+        return department.name if department else None
+
     def validate(self, attrs):
+        if "liaison_department" in attrs:
+            attrs["department"] = attrs.pop("liaison_department")
         if self.instance is None and not attrs.get("password"):
             raise serializers.ValidationError({"password": ["请设置初始密码。"]})
         if self.instance is not None and "username" in attrs and attrs["username"] != self.instance.username:
@@ -113,7 +130,7 @@ class UserViewSet(
 
     serializer_class = UserSerializer
     permission_classes = [AdminOr404]
-    queryset = User.objects.select_related("division__parent").order_by("username")
+    queryset = User.objects.select_related("division__parent", "liaison__department").order_by("username")
 
     def get_queryset(self):
         return super().get_queryset().restrict(self.request.user)

@@ -21,6 +21,12 @@ class DivisionChoiceField(forms.ModelChoiceField):
         return f"{obj.full_name}（{obj.get_level_display()}）"
 
 
+def department_queryset():
+    from meetings.models import Department  # the joint meeting's member units
+
+    return Department.objects.filter(is_active=True)
+
+
 class UserForm(forms.ModelForm):
     division = DivisionChoiceField(
         label=_("所属区域"),
@@ -43,6 +49,19 @@ class UserForm(forms.ModelForm):
             self.fields["password1"] = forms.CharField(label=_("初始密码"), widget=forms.PasswordInput)
             self.fields["password2"] = forms.CharField(label=_("确认密码"), widget=forms.PasswordInput)
         self.fields["first_name"].required = True
+        # Placed right after the role: only a department liaison has one.
+        self.fields["department"] = forms.ModelChoiceField(
+            label=_("所属部门"),
+            queryset=department_queryset(),
+            required=False,
+            empty_label=_("—（仅部门联络员填写）"),
+            help_text=_("部门联络员必须选择所代表的联席会议成员单位；其他角色留空。"),
+            initial=self.instance.liaison_department if self.instance.pk else None,
+        )
+        names = list(self.fields)
+        names.remove("department")
+        names.insert(names.index("role") + 1, "department")
+        self.fields = {name: self.fields[name] for name in names}
 
     def _post_clean(self):
         pass  # the service validates the model (and the password) once, with Chinese messages

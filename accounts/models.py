@@ -102,6 +102,12 @@ class User(AbstractUser):
         return self.role in CASE_ROLES and not self.is_superuser
 
     @property
+    def liaison_department(self):
+        """A department liaison's department (meetings.Liaison, the reverse one-to-one), or None."""
+        liaison = getattr(self, "liaison", None)
+        return liaison.department if liaison is not None and liaison.is_active else None
+
+    @property
     def is_volunteer(self) -> bool:
         return self.role == Role.VOLUNTEER and not self.is_superuser
 

@@ -16,6 +16,34 @@ from .choices import Role
 from .models import User
 
 EDITABLE = ["first_name", "role", "division", "phone", "email"]
+NO_DEPARTMENT = object()  # ``data`` does not name a department: keep the user's
+
+
+def _department_errors(user: User, department) -> dict:
+    """A liaison acts for one department: without it they would see no case (and not know why)."""
+    if user.role == Role.DEPARTMENT_LIAISON and department is None:
+        return {"department": [_("部门联络员必须指定所属部门（成员单位）。")]}
+    if user.role != Role.DEPARTMENT_LIAISON and department is not None:
+        return {"department": [_("只有部门联络员需要指定所属部门，请清空或将角色改为部门联络员。")]}
+    return {}
+
+
+def _save_department(user: User, department) -> None:
+    """The department lives on the joint meeting's Liaison row (one per user, with history); a
+    user who stops being a liaison keeps the row, inactive, so the record says who acted for whom."""
+    from meetings.models import Liaison  # the joint meeting's app sits above accounts
+
+    liaison = Liaison.objects.filter(user=user).first()
+    if department is None:
+        if liaison is not None and liaison.is_active:
+            liaison.is_active = False
+            liaison.save()
+        return
+    if liaison is None:
+        Liaison.objects.create(user=user, department=department)
+    elif not liaison.is_active or liaison.department_id != department.pk:
+        liaison.department, liaison.is_active = department, True
+        liaison.save()
 
 
 def _require_admin(actor) -> None:
@@ -51,6 +79,7 @@ def _check_password(user: User, password: str) -> None:
 
 @transaction.atomic
 def user_create(*, actor, data: dict, password: str) -> User:
+    """``data["department"]``: a meetings.Department, for a department liaison only."""
     _require_admin(actor)
     user = User(username=(data.get("username") or "").strip())
     for name in EDITABLE:
@@ -59,7 +88,8 @@ def user_create(*, actor, data: dict, password: str) -> User:
                 user, name, data[name] if data[name] is not None else ("" if name != "division" else None)
             )
     _apply_role(user)
-    errors = {}
+    department = data.get("department")
+    errors = _department_errors(user, department)
     for check in (lambda: user.full_clean(exclude=["password"]), lambda: _check_password(user, password)):
         try:
             check()
@@ -71,6 +101,7 @@ def user_create(*, actor, data: dict, password: str) -> User:
     user.set_password(password)
     user.password_changed_at = timezone.now()
     user.save()
+    _save_department(user, department)
     return user
 
 
@@ -84,9 +115,20 @@ def user_update(*, actor, user: User, data: dict) -> User:
             setattr(
                 user, name, data[name] if data[name] is not None else ("" if name != "division" else None)
             )
+    department = data.get("department", NO_DEPARTMENT)
+    if department is NO_DEPARTMENT:  # an API PATCH that leaves the department alone
+        department = user.liaison_department if user.role == Role.DEPARTMENT_LIAISON else None
     _apply_role(user)
-    user.full_clean(exclude=["password"])
+    errors = _department_errors(user, department)
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
     user.save()
+    _save_department(user, department)
     return user
 
 

@@ -54,7 +54,7 @@ class UserListView(CityAdminOnlyMixin, ObjectListView):
     export_title = gettext_lazy("用户")
 
     def base_queryset(self):
-        return User.objects.select_related("division__parent")
+        return User.objects.select_related("division__parent", "liaison__department")
 
 
 class UserDetailView(CityAdminOnlyMixin, ObjectDetailView):
@@ -63,7 +63,7 @@ class UserDetailView(CityAdminOnlyMixin, ObjectDetailView):
     context_object_name = "account"
 
     def base_queryset(self):
-        return User.objects.select_related("division__parent")
+        return User.objects.select_related("division__parent", "liaison__department")
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(

@@ -51,6 +51,8 @@ class TaskKind(models.TextChoices):
     VISIT_OVERDUE = "visit_overdue", _("探访逾期")  # visits/services.py visit_reminders
     PLAN_ACTION_OVERDUE = "plan_action_overdue", _("关爱方案措施逾期")  # assistance plan_reminders
     PLAN_REVIEW_DUE = "plan_review_due", _("关爱方案到期评估")  # assistance plan_reminders
+    TENURE_DUE = "placement_tenure_due", _("公益性岗位即将期满")  # employment tenure_reminders
+    TENURE_REACHED = "placement_tenure_reached", _("公益性岗位任职期满")  # employment tenure_reminders
 
 
 class AlertKind(models.TextChoices):

@@ -52,8 +52,8 @@ TASK_COLUMNS = Columns(
     Column("title"),
     Column(label=_("类型"), value=lambda t: str(_TASK_KINDS.get(t.kind, t.kind))),
     Column("person.name", _("人员")),
-    Column("household.town", _("镇街")),
-    Column("household.community", _("村（社区）")),
+    Column("town", _("镇街")),
+    Column("community", _("村（社区）")),
     Column(
         label=_("负责人"), value=lambda t: t.assignee and (t.assignee.get_full_name() or t.assignee.username)
     ),

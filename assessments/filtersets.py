@@ -153,10 +153,8 @@ class TaskFilterSet(filters.FilterSet):
         return queryset if value == self.ANY_STATUS else queryset.filter(status=value)
 
     def filter_area(self, queryset, name, value):
-        # A task is about a household, or (a community's baseline review) about an area directly.
-        return queryset.filter(
-            Q(**{f"household__{name}": value}) | Q(household__isnull=True, **{name: value})
-        )
+        # A task carries its area: its household's, or (a community's baseline review) its own.
+        return queryset.filter(**{name: value})
 
     def filter_overdue(self, queryset, name, value):
         overdue = Q(status=Task.Status.OPEN, due_date__lt=timezone.localdate())

@@ -54,6 +54,9 @@ class GroupDecision(models.Model):
         indexes = [
             models.Index(fields=["person", "active"]),
             models.Index(fields=["group", "active", "tier"]),
+            # The push after a sweep finds the decisions changed or ended since its last run.
+            models.Index(fields=["updated_at"], name="decision_updated_at"),
+            models.Index(fields=["ended_at"], name="decision_ended_at"),
             # The groups page: current decisions, newest first (keyset pages walk this index).
             models.Index(
                 fields=["-decided_at", "-id"], condition=Q(active=True), name="decision_current_recent"

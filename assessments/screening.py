@@ -29,6 +29,7 @@ from core import bulk
 from core.bulk import pg_array
 from core.models import Task
 from households import choices as hc
+from households import hooks
 from households.hooks import households_written
 from households.models import AssistanceStatus, Household, Person
 
@@ -531,7 +532,7 @@ def _process(
         return result
 
     facts = load_facts(sorted({p[0] for p in plans}), params.on)
-    creates, ends, updates, events = [], [], [], []
+    creates, ends, updates, events, retiered = [], [], [], [], set()
     for pid, group, action, current, tier, fp, override in plans:
         f = facts.get(pid)
         if f is None:  # deleted meanwhile
@@ -573,6 +574,8 @@ def _process(
             ends.append(current)
         else:  # update
             raised = _TIER_RANK.get(tier, 0) > _TIER_RANK.get(current.tier, 0)
+            if tier != current.tier:
+                retiered.add(pid)
             current.tier = tier
             current.fingerprint = fp
             current.evidence = rules.evidence_for(group, sig, f, params)
@@ -595,8 +598,9 @@ def _process(
         tasks = [] if baseline else _tasks(events, params, workers)
         _insert_tasks(tasks, now)
         _save_states(rows, params)
-        # Group counts (stats) of the households whose people entered or left a group.
-        moved = {d.person_id for d in creates} | {d.person_id for d in ends}
+        # Group counts (stats) of the households whose people entered or left a group; visit
+        # schedules (visits) also follow a change of tier.
+        moved = {d.person_id for d in creates} | {d.person_id for d in ends} | retiered
         households_written({r[1] for r in decide if r[0] in moved})
     result.gained, result.lost, result.updated = len(creates), len(ends), len(updates)
     result.tasks, result.reviews = len(tasks), len(retired_overrides)
@@ -753,6 +757,8 @@ def _tasks(events, params: rules.Params, workers) -> list[Task]:
             detail=detail,
             household_id=f.household_id,
             person_id=f.person_id,
+            town_id=f.town_id,
+            community_id=f.community_id,
             assignee_id=assignee_for(workers, f.town_id, f.community_id),
             due_date=urgent_due if event == "tier" and tier == Tier.HIGH_RISK else normal_due,
             high_risk=event == "tier",
@@ -865,6 +871,7 @@ def _rescreen_households(
         progress(0, total)
     for start in range(0, total, batch_size):
         batch = rows[start : start + batch_size]
+        bulk.analyze_stale(GroupDecision, ScreeningState)  # what the batch's listeners join
         try:
             result.add(_process(batch, params, workers, force=force, baseline=baseline))
         except IntegrityError:
@@ -1033,11 +1040,14 @@ def _sweep(params: rules.Params, *, full: bool, force: bool, progress, batch_siz
     else:
         households = marked | calendar_households(last.on, params)
         compared = registry_size(households)
-    result = _rescreen_households(
-        households, params, force=force, progress=progress, batch_size=batch_size, baseline=baseline
-    )
+    with hooks.batches():  # the listeners that recount communities wait for the call below
+        result = _rescreen_households(
+            households, params, force=force, progress=progress, batch_size=batch_size, baseline=baseline
+        )
     with transaction.atomic():
         delete_marks(mark_ids)
+        if reason:  # a full sweep may have written decisions for the whole registry
+            bulk.analyze(GroupDecision, ScreeningState)
         # Counts that follow the calendar (statuses that began or ended) are redone with the sweep.
         households_written(households, everyone=bool(reason))
         ScreeningSweep.objects.create(

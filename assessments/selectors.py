@@ -2,8 +2,7 @@
 
 import datetime as dt
 
-from django.db.models import Count, Exists, OuterRef, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -58,11 +57,11 @@ def supervision(*, user, town_id: int | None = None) -> dict:
     if town_id is None and division is not None and division.level == "town":
         town_id = division.pk
     if town_id is None and user.sees_whole_city:
-        level, column = "town", Coalesce("household__town", "town")
+        level, column = "town", F("town")
     else:
-        level, column = "community", Coalesce("household__community", "community")
+        level, column = "community", F("community")
         if town_id is not None:
-            tasks = tasks.filter(Q(household__town_id=town_id) | Q(household__isnull=True, town_id=town_id))
+            tasks = tasks.filter(town_id=town_id)
     counts = {
         row["area"]: row
         for row in tasks.annotate(area=column)

@@ -17,6 +17,7 @@ from core.models import Task
 from core.scoping import CHANGE
 from households import choices as hc
 from households import services as household_services
+from households.hooks import households_written
 from households.models import Division, Person
 from households.policy import policy_value
 
@@ -357,6 +358,8 @@ def alert_verify(
         alert.handled_at, alert.handled_by = alert.verified_at, user
     alert.save()
     _close_verify_task(alert, user, note)
+    if confirmed:  # a major event: the household's next visit is due within 24 hours (visits)
+        households_written([alert.person.household_id])
     if confirmed and alert.kind == c.AlertKind.DEATH:
         person_record_death(person=alert.person, user=user, on=alert.occurred_on or timezone.localdate())
     else:

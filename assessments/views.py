@@ -20,7 +20,7 @@ from core.views import (
     ServiceFormView,
     WriterRequiredMixin,
 )
-from households.models import Person
+from households.models import Household, Person
 
 from . import choices as c
 from . import exports, selectors, services
@@ -97,6 +97,25 @@ class ObjectStepView(StaffOnlyMixin, FormPageMixin, ScopedObjectMixin, ServiceFo
 
     def get_success_url(self):
         return reverse(self.success_url_name, args=[getattr(self.step_object, self.success_url_field)])
+
+
+class HouseholdStepView(ObjectStepView):
+    """A service form that makes something for one household the user may change (a need, a care
+    plan, a joint-meeting case ...): the household is the URL's ``household_pk`` (404 outside the
+    area or for a read-only role); afterwards the new object's page (``result_url_name``), or the
+    household's when the service made nothing."""
+
+    model = Household
+    object_attr = "household"
+    pk_url_kwarg = "household_pk"
+    form_kwarg = "household"
+    success_url_name = "households:household-detail"
+    result_url_name = ""
+
+    def get_success_url(self):
+        if self.result_url_name and getattr(self, "result", None):
+            return reverse(self.result_url_name, args=[self.result.pk])
+        return super().get_success_url()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -267,9 +286,8 @@ class TaskListView(StaffOnlyMixin, ObjectListView):
     sort_fields = {"due": "due_date", "created": "created_at"}
 
     def base_queryset(self):
-        return Task.objects.select_related(
-            "person", "household__town", "household__community", "town", "community", "assignee"
-        )
+        # The task's own town and community are its household's (no join through households).
+        return Task.objects.select_related("person", "town", "community", "assignee")
 
     def get_filterset_kwargs(self, filterset_class):
         # Bound even without parameters, so the default queue ("my open tasks") applies.

@@ -135,6 +135,9 @@ def make_demo_care(*, seed: int = 2026) -> dict:
             changed_by=users["huayuan"],
             note="服务对象表示暂不需要" if status == U.DECLINED else "",
         )
+    from stats import uptake
+
+    uptake.recount(None)  # the steps above were written in bulk, past the services
     plans = 0
     needs = (
         Need.objects.filter(household__town__name="东区街道", status__in=[S.RECORDED, S.MATCHED])

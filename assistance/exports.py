@@ -72,7 +72,7 @@ PLAN_COLUMNS = Columns(
     Column(label=_("家庭"), value=lambda p: str(p.household)),
     Column("household.town", _("镇街")),
     Column("household.community", _("村（社区）")),
-    Column("version"),
+    Column("edition"),
     Column("status"),
     Column("goals"),
     Column("review_on"),

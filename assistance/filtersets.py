@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from assessments.choices import Group
-from core.filters import IdFilter
+from core.filters import IdFilter, ListedModelChoiceFilter
 from households.filtersets import _communities, _towns
 
 from . import choices as c
@@ -47,10 +47,10 @@ class NeedFilterSet(filters.FilterSet):
     older_than = filters.ChoiceFilter(
         label=_("登记时长"), choices=AGE_CHOICES, method="filter_older_than", empty_label=_("全部")
     )
-    town = filters.ModelChoiceFilter(
+    town = ListedModelChoiceFilter(
         label=_("镇街"), queryset=_towns, field_name="household__town", empty_label=_("全部")
     )
-    community = filters.ModelChoiceFilter(
+    community = ListedModelChoiceFilter(
         label=_("村（社区）"), queryset=_communities, field_name="household__community", empty_label=_("全部")
     )
     household = IdFilter(label=_("家庭"), field_name="household_id", widget=forms.HiddenInput)
@@ -122,7 +122,7 @@ class CatalogItemFilterSet(filters.FilterSet):
         label=_("所属清单"), choices=c.CatalogList.choices, empty_label=_("全部")
     )
     domain = filters.ChoiceFilter(label=_("需求领域"), choices=c.NeedDomain.choices, empty_label=_("全部"))
-    provider = filters.ModelChoiceFilter(
+    provider = ListedModelChoiceFilter(
         label=_("提供方"), queryset=Provider.objects.all(), empty_label=_("全部")
     )
     is_active = filters.BooleanFilter(label=_("启用"))
@@ -149,7 +149,7 @@ class RecommendationFilterSet(filters.FilterSet):
         empty_label=_("全部"),
     )
     status = filters.ChoiceFilter(label=_("状态"), choices=c.UptakeStatus.choices, empty_label=_("全部"))
-    item = filters.ModelChoiceFilter(
+    item = ListedModelChoiceFilter(
         label=_("清单项目"), queryset=CatalogItem.objects.order_by("name"), empty_label=_("全部")
     )
     list_kind = filters.ChoiceFilter(
@@ -158,10 +158,10 @@ class RecommendationFilterSet(filters.FilterSet):
         field_name="item__list_kind",
         empty_label=_("全部"),
     )
-    town = filters.ModelChoiceFilter(
+    town = ListedModelChoiceFilter(
         label=_("镇街"), queryset=_towns, field_name="household__town", empty_label=_("全部")
     )
-    community = filters.ModelChoiceFilter(
+    community = ListedModelChoiceFilter(
         label=_("村（社区）"), queryset=_communities, field_name="household__community", empty_label=_("全部")
     )
     household = IdFilter(label=_("家庭"), field_name="household_id", widget=forms.HiddenInput)
@@ -185,10 +185,10 @@ class RecommendationFilterSet(filters.FilterSet):
 class CarePlanFilterSet(filters.FilterSet):
     status = filters.ChoiceFilter(label=_("状态"), choices=c.PlanStatus.choices, empty_label=_("全部"))
     review_due = filters.BooleanFilter(label=_("已到评估日期"), method="filter_review_due")
-    town = filters.ModelChoiceFilter(
+    town = ListedModelChoiceFilter(
         label=_("镇街"), queryset=_towns, field_name="household__town", empty_label=_("全部")
     )
-    community = filters.ModelChoiceFilter(
+    community = ListedModelChoiceFilter(
         label=_("村（社区）"), queryset=_communities, field_name="household__community", empty_label=_("全部")
     )
     household = IdFilter(label=_("家庭"), field_name="household_id", widget=forms.HiddenInput)

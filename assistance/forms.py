@@ -5,7 +5,9 @@ from django.db.models import Case, IntegerField, When
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.concurrency import VersionedFormMixin
 from core.scoping import CHANGE
+from core.widgets import with_prompt
 from households.models import Household, Person
 
 from . import choices as c
@@ -55,7 +57,7 @@ class NeedForm(ChineseEmptyLabelMixin, forms.Form):
             self.fields["person"].label_from_instance = lambda p: p.name
 
 
-class NeedEditForm(ChineseEmptyLabelMixin, forms.ModelForm):
+class NeedEditForm(VersionedFormMixin, ChineseEmptyLabelMixin, forms.ModelForm):
     class Meta:
         model = Need
         fields = ["domain", "urgency", "description"]
@@ -65,7 +67,7 @@ class NeedEditForm(ChineseEmptyLabelMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
 
 
-class NeedTransitionForm(ChineseEmptyLabelMixin, forms.Form):
+class NeedTransitionForm(VersionedFormMixin, ChineseEmptyLabelMixin, forms.Form):
     to = forms.ChoiceField(label=_("办理为"), choices=())
     item = forms.ModelChoiceField(
         label=_("匹配清单项目"),
@@ -78,9 +80,9 @@ class NeedTransitionForm(ChineseEmptyLabelMixin, forms.Form):
     )
 
     def __init__(self, *args, user=None, need: Need | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, record=need, **kwargs)
         allowed = NEED_LIFECYCLE.allowed(need.status) if need else ()
-        self.fields["to"].choices = [(s, NEED_LIFECYCLE.label(s)) for s in allowed]
+        self.fields["to"].choices = with_prompt((s, NEED_LIFECYCLE.label(s)) for s in allowed)
         if need is not None:
             # Items of the need's own domain first.
             same_domain = Case(When(domain=need.domain, then=0), default=1, output_field=IntegerField())
@@ -95,7 +97,7 @@ class NeedTransitionForm(ChineseEmptyLabelMixin, forms.Form):
         )
 
 
-class CatalogItemForm(ChineseEmptyLabelMixin, forms.ModelForm):
+class CatalogItemForm(VersionedFormMixin, ChineseEmptyLabelMixin, forms.ModelForm):
     groups = forms.MultipleChoiceField(
         label=_("适用分类对象"), required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -147,7 +149,7 @@ class CatalogItemForm(ChineseEmptyLabelMixin, forms.ModelForm):
             self.fields["code"].disabled = True
 
 
-class ProviderForm(ChineseEmptyLabelMixin, forms.ModelForm):
+class ProviderForm(VersionedFormMixin, ChineseEmptyLabelMixin, forms.ModelForm):
     class Meta:
         model = Provider
         fields = ["name", "kind", "contact_name", "contact_phone", "address", "note", "is_active"]
@@ -157,7 +159,7 @@ class ProviderForm(ChineseEmptyLabelMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
 
 
-class RecommendationTransitionForm(ChineseEmptyLabelMixin, forms.Form):
+class RecommendationTransitionForm(VersionedFormMixin, ChineseEmptyLabelMixin, forms.Form):
     to = forms.ChoiceField(label=_("办理为"), choices=())
     note = forms.CharField(
         label=_("说明"),
@@ -170,12 +172,12 @@ class RecommendationTransitionForm(ChineseEmptyLabelMixin, forms.Form):
     def __init__(self, *args, user=None, recommendation=None, **kwargs):
         from .services import UPTAKE_LIFECYCLE
 
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, record=recommendation, **kwargs)
         allowed = UPTAKE_LIFECYCLE.allowed(recommendation.status) if recommendation else ()
-        self.fields["to"].choices = [(s, UPTAKE_LIFECYCLE.label(s)) for s in allowed]
+        self.fields["to"].choices = with_prompt((s, UPTAKE_LIFECYCLE.label(s)) for s in allowed)
 
 
-class PlanForm(ChineseEmptyLabelMixin, forms.ModelForm):
+class PlanForm(VersionedFormMixin, ChineseEmptyLabelMixin, forms.ModelForm):
     class Meta:
         model = CarePlan
         fields = ["summary", "goals", "review_on"]
@@ -233,7 +235,7 @@ class ActionForm(ChineseEmptyLabelMixin, forms.Form):
         return data
 
 
-class PlanTransitionForm(ChineseEmptyLabelMixin, forms.Form):
+class PlanTransitionForm(VersionedFormMixin, ChineseEmptyLabelMixin, forms.Form):
     to = forms.ChoiceField(label=_("办理为"), choices=())
     note = forms.CharField(
         label=_("意见"),
@@ -252,7 +254,7 @@ class PlanTransitionForm(ChineseEmptyLabelMixin, forms.Form):
     def __init__(self, *args, user=None, plan=None, **kwargs):
         from .services import PLAN_LIFECYCLE, can_approve
 
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, record=plan, **kwargs)
         allowed = PLAN_LIFECYCLE.allowed(plan.status) if plan else ()
         if plan is not None and plan.status == c.PlanStatus.SUBMITTED and not can_approve(user, plan):
             allowed = ()
@@ -264,10 +266,10 @@ class PlanTransitionForm(ChineseEmptyLabelMixin, forms.Form):
             c.PlanStatus.REVIEWED: _("完成评估"),
             c.PlanStatus.CLOSED: _("结束方案"),
         }
-        self.fields["to"].choices = [(s, labels[s]) for s in allowed]
+        self.fields["to"].choices = with_prompt((s, labels[s]) for s in allowed)
 
 
-class ActionFinishForm(ChineseEmptyLabelMixin, forms.Form):
+class ActionFinishForm(VersionedFormMixin, ChineseEmptyLabelMixin, forms.Form):
     done = forms.TypedChoiceField(
         label=_("落实情况"),
         choices=[("1", _("已完成")), ("0", _("取消该措施"))],
@@ -279,8 +281,8 @@ class ActionFinishForm(ChineseEmptyLabelMixin, forms.Form):
         label=_("说明"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, user=None, action=None, **kwargs):
+        super().__init__(*args, record=action, **kwargs)
 
 
 class CatalogUploadForm(ChineseEmptyLabelMixin, forms.Form):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.concurrency import version_field
 from core.scoping import VIEW, scoped_queryset
 
 from . import choices as c
@@ -39,6 +40,8 @@ class Provider(models.Model):
     note = models.TextField(_("说明"), blank=True, validators=[MaxLengthValidator(2000)])
     is_active = models.BooleanField(_("启用"), default=True)
     is_seed = models.BooleanField(_("系统预置"), default=False, editable=False)
+
+    version = version_field()
 
     objects = ReferenceQuerySet.as_manager()
     history = HistoricalRecords()
@@ -93,6 +96,8 @@ class CatalogItem(models.Model):
     )
     is_active = models.BooleanField(_("启用"), default=True)
     is_seed = models.BooleanField(_("系统预置"), default=False, editable=False)
+
+    version = version_field()
 
     objects = ReferenceQuerySet.as_manager()
     history = HistoricalRecords()
@@ -184,6 +189,8 @@ class Need(models.Model):
         db_persist=True,
     )
 
+    version = version_field()
+
     objects = NeedQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["rank"])
 
@@ -258,6 +265,8 @@ class Recommendation(models.Model):
     )
     note = models.TextField(_("说明"), blank=True, validators=[MaxLengthValidator(2000)])
 
+    version = version_field()
+
     objects = RecommendationQuerySet.as_manager()
     history = HistoricalRecords()
 
@@ -266,7 +275,9 @@ class Recommendation(models.Model):
         verbose_name_plural = _("幸福清单推送")
         ordering = ["-pushed_at", "-id"]
         indexes = [
-            models.Index(fields=["household", "status"]),
+            # Covering (PostgreSQL): the uptake recount of a community (stats.uptake) reads only
+            # this index for the community's households (233 -> 45 ms for 36k rows of 474k).
+            models.Index(fields=["household", "status"], include=["item"], name="recommendation_uptake"),
             models.Index(fields=["item", "status"]),
             models.Index(fields=["status", "pushed_at"]),
             models.Index(fields=["-pushed_at", "-id"], name="recommendation_newest"),
@@ -324,7 +335,7 @@ class CarePlan(models.Model):
     household = models.ForeignKey(
         "households.Household", verbose_name=_("家庭"), on_delete=models.PROTECT, related_name="care_plans"
     )
-    version = models.PositiveSmallIntegerField(_("版本"), default=1)
+    edition = models.PositiveSmallIntegerField(_("版本"), default=1)  # 第N版 (a new plan copies the last)
     previous = models.ForeignKey(
         "self", verbose_name=_("上一版本"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -353,6 +364,8 @@ class CarePlan(models.Model):
     activated_at = models.DateTimeField(_("启用时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
 
+    version = version_field()
+
     objects = CarePlanQuerySet.as_manager()
     history = HistoricalRecords()
 
@@ -372,11 +385,11 @@ class CarePlan(models.Model):
                 condition=Q(status__in=c.PLAN_IN_PROGRESS),
                 name="one_plan_in_progress_per_household",
             ),
-            models.UniqueConstraint(fields=["household", "version"], name="plan_version_unique"),
+            models.UniqueConstraint(fields=["household", "edition"], name="plan_version_unique"),
         ]
 
     def __str__(self):
-        return _("%(household)s 关爱方案（第%(v)s版）") % {"household": self.household, "v": self.version}
+        return _("%(household)s 关爱方案（第%(v)s版）") % {"household": self.household, "v": self.edition}
 
     @property
     def is_editable(self) -> bool:
@@ -430,6 +443,8 @@ class PlanAction(models.Model):
     )
     done_on = models.DateField(_("完成日期"), null=True, blank=True)
     note = models.TextField(_("落实情况"), blank=True, validators=[MaxLengthValidator(2000)])
+
+    version = version_field()
 
     objects = PlanActionQuerySet.as_manager()
     history = HistoricalRecords()
@@ -515,3 +530,42 @@ class CatalogImport(models.Model):
         return {"checked": "warn", "committed": "ok", "rejected": "red", "failed": "red"}.get(
             self.status, "muted"
         )
+
+
+class PushState(models.Model):
+    """The push inputs of a person at the last full push (``assistance.push`` packs them into
+    ``facts``): a full push re-evaluates only the households of people whose inputs changed.
+    A derived cache, rebuilt by ``push --all --force``; not a case record."""
+
+    person = models.OneToOneField(
+        "households.Person", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    household_id = models.BigIntegerField()  # where the person was, to notice moves
+    facts = models.BigIntegerField()
+    screening = models.BigIntegerField()  # the screening signature (-1: none), for the re-push
+
+    def __str__(self):
+        return f"{self.person_id}: {self.facts}"
+
+
+class PushHouseholdState(models.Model):
+    """The household's own push inputs (status, housing, employment) at the last full push."""
+
+    household = models.OneToOneField(
+        "households.Household", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    facts = models.BigIntegerField()
+
+    def __str__(self):
+        return f"{self.household_id}: {self.facts}"
+
+
+class PushItemState(models.Model):
+    """The eligibility version of an item that the recommendations reflect for everyone: an
+    edited item (or one that starts or ends) is re-evaluated for everyone by the next full push."""
+
+    item = models.OneToOneField(CatalogItem, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    version = models.CharField(max_length=40)
+
+    def __str__(self):
+        return f"{self.item_id}: {self.version}"

@@ -177,6 +177,8 @@ class ChineseHeadersMixin:
             instance._history_user = kwargs["history_user"]
         if kwargs.get("change_reason"):
             instance._change_reason = kwargs["change_reason"]
+        if instance.pk is not None:
+            instance.version += 1  # an admin with the item's form open is told (core.concurrency)
 
     def labels(self) -> dict[str, str]:
         """Column name -> field name, for messages that name the column."""

@@ -9,8 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from assessments.models import ScreeningState
+from core.concurrency import claim_version
 from core.lifecycle import Lifecycle
 from core.scoping import CHANGE
+from stats import monthly as tallies
+from stats import uptake as uptake_rows
 
 from . import choices as c
 from .models import CarePlan, CatalogItem, Need, PlanAction, Recommendation
@@ -57,7 +61,9 @@ def need_record(
     )
     need.full_clean()
     need._history_user = user
-    need.save()
+    with transaction.atomic():
+        need.save()
+        tallies.households_touched([household.pk], tallies.NEEDS, [need.recorded_at])  # dashboards
     return need
 
 
@@ -90,9 +96,18 @@ def need_accept_suggestion(*, user, person, domain: str) -> Need | None:
 
 
 def need_transition(
-    *, need: Need, to: str, user, note: str = "", item: CatalogItem | None = None, authorised: bool = False
+    *,
+    need: Need,
+    to: str,
+    user,
+    note: str = "",
+    item: CatalogItem | None = None,
+    authorised: bool = False,
+    version: int | None = None,
 ) -> Need:
     """Move a need along its lifecycle; refuse what the table does not allow, in Chinese.
+
+    ``version``: the one the worker opened (core.concurrency); a later change is an EditConflict.
 
     ``authorised``: the caller has checked the user's right itself (a joint-meeting case closing
     its needs when a department reports its last task done: the liaison is no worker of the area).
@@ -119,18 +134,22 @@ def need_transition(
     if to == S.RECORDED:
         fields["met_on"] = None
         fields["days_to_meet"] = None
+    months = [need.recorded_at, need.met_on, need.changed_at, fields["changed_at"]]  # was and is
     with transaction.atomic():
+        claim_version(need, expected=version)
         NEED_LIFECYCLE.move(need, to, user=user, **fields)
+        tallies.households_touched([need.household_id], tallies.NEEDS, months)
     return need
 
 
-def need_update(*, need: Need, user, **changes) -> Need:
-    """Edit the description, urgency or domain of an open need."""
+def need_update(*, need: Need, user, version: int | None = None, **changes) -> Need:
+    """Edit the description, urgency or domain of an open need (``version``: as need_transition)."""
     if not Need.objects.restrict(user, CHANGE).filter(pk=need.pk).exists():
         raise ValidationError(_("您不能修改该需求。"))
     fields = [name for name in ("domain", "description", "urgency") if name in changes]
     with transaction.atomic():
         current = _locked(Need, need)  # the state now, not the one the page or request read
+        claim_version(current, expected=need.version if version is None else version)
         if not current.is_open:
             raise ValidationError(_("已办结的需求不能修改。"))
         for name in fields:
@@ -167,7 +186,9 @@ UPTAKE_LIFECYCLE = Lifecycle(
 )
 
 
-def recommendation_transition(*, recommendation: Recommendation, to: str, user, note: str = "") -> str:
+def recommendation_transition(
+    *, recommendation: Recommendation, to: str, user, note: str = "", version: int | None = None
+) -> str:
     """Move a recommendation along the funnel. Returns a message for the worker (empty if none)."""
     if not Recommendation.objects.restrict(user, CHANGE).filter(pk=recommendation.pk).exists():
         raise ValidationError(_("您不能办理该推送项目。"))
@@ -178,7 +199,21 @@ def recommendation_transition(*, recommendation: Recommendation, to: str, user, 
     fields = {"changed_by": user, "changed_at": timezone.now()}
     if note:
         fields["note"] = note
-    UPTAKE_LIFECYCLE.move(recommendation, to, user=user, **fields)
+    if to in (U.DECLINED, U.GRANTED) and recommendation.person_id:
+        # Pushed again only when the facts change from what they are now, when the worker
+        # records the answer (the push's stored inputs describe today's facts, not the push's).
+        state = ScreeningState.objects.filter(person_id=recommendation.person_id).first()
+        if state is not None:
+            fields["signature"] = state.signature
+    was = recommendation.status
+    with transaction.atomic():
+        # The row first (claim_version's conditional UPDATE holds it), then the community's uptake
+        # lock (stats.uptake: the lock order); a push or a colleague that changed it: told.
+        claim_version(recommendation, expected=version)
+        UPTAKE_LIFECYCLE.move(recommendation, to, user=user, **fields)
+        uptake_rows.step(
+            household_id=recommendation.household_id, item_id=recommendation.item_id, old=was, new=to
+        )
     if to == U.GRANTED and recommendation.item.receives_as:
         return _("救助身份不在此手工写入：下一次名单导入确认后，系统自动更新该人员的救助身份。")
     return ""
@@ -248,12 +283,12 @@ def _writable(model, obj, user, message):
 def plan_create(*, household, user, goals: str, review_on, summary: str = "") -> CarePlan:
     """A first plan, or a new version that copies the last one (goals and open actions)."""
     _writable(type(household), household, user, _("您不能为该家庭制定方案。"))
-    last = CarePlan.objects.filter(household=household).order_by("-version").first()
+    last = CarePlan.objects.filter(household=household).order_by("-edition").first()
     if last is not None and last.status in c.PLAN_IN_PROGRESS:
         raise ValidationError(_("该家庭已有正在制定或待审批的方案，请先完成它。"))
     plan = CarePlan(
         household=household,
-        version=(last.version + 1) if last else 1,
+        edition=(last.edition + 1) if last else 1,
         previous=last,
         goals=goals.strip(),
         summary=summary.strip(),
@@ -285,11 +320,12 @@ def _copy_open_actions(last, plan) -> None:
         )
 
 
-def plan_update(*, plan: CarePlan, user, **changes) -> CarePlan:
+def plan_update(*, plan: CarePlan, user, version: int | None = None, **changes) -> CarePlan:
     _writable(CarePlan, plan, user, _("您不能修改该方案。"))
     fields = [name for name in ("goals", "summary", "review_on") if name in changes]
     with transaction.atomic():
         current = _locked(CarePlan, plan)
+        claim_version(current, expected=plan.version if version is None else version)
         if not current.is_editable:
             raise ValidationError(_("只有草稿状态的方案可以修改；已审批的方案请制定新版本。"))
         for name in fields:
@@ -349,7 +385,9 @@ def _check_action_links(plan, user, *, owner, owner_team, item) -> None:
         raise ValidationError(errors)
 
 
-def plan_transition(*, plan: CarePlan, to: str, user, note: str = "", review_on=None) -> CarePlan:
+def plan_transition(
+    *, plan: CarePlan, to: str, user, note: str = "", review_on=None, version: int | None = None
+) -> CarePlan:
     _writable(CarePlan, plan, user, _("您不能办理该方案。"))
     PLAN_LIFECYCLE.check(plan.status, to)
     now = timezone.now()
@@ -382,6 +420,7 @@ def plan_transition(*, plan: CarePlan, to: str, user, note: str = "", review_on=
         fields["closed_at"] = now
     try:
         with transaction.atomic():
+            claim_version(plan, expected=version)
             if to == P.ACTIVE and plan.status == P.APPROVED:
                 _replace_plan_in_force(plan, user, now)
             PLAN_LIFECYCLE.move(plan, to, user=user, **fields)
@@ -397,8 +436,9 @@ def _replace_plan_in_force(plan, user, now) -> None:
     for old in CarePlan.objects.filter(household=plan.household, status__in=c.PLAN_IN_FORCE).exclude(
         pk=plan.pk
     ):
+        claim_version(old)  # its editors are told it changed
         PLAN_LIFECYCLE.move(
-            old, P.CLOSED, user=user, closed_at=now, review_note=_("已被第%s版方案替代") % plan.version
+            old, P.CLOSED, user=user, closed_at=now, review_note=_("已被第%s版方案替代") % plan.edition
         )
 
 
@@ -408,7 +448,9 @@ def _start_needs(plan, user) -> None:
         need_transition(need=need, to=S.IN_PROGRESS, user=user)
 
 
-def action_finish(*, action: PlanAction, user, done: bool = True, note: str = "") -> PlanAction:
+def action_finish(
+    *, action: PlanAction, user, done: bool = True, note: str = "", version: int | None = None
+) -> PlanAction:
     """Complete (or cancel) an action of a plan in force. The last open action for a need meets it."""
     _writable(PlanAction, action, user, _("您不能办理该措施。"))
     if action.plan.status not in c.PLAN_IN_FORCE:
@@ -421,6 +463,7 @@ def action_finish(*, action: PlanAction, user, done: bool = True, note: str = ""
     with transaction.atomic():
         if _locked(CarePlan, action.plan).status not in c.PLAN_IN_FORCE:  # closed meanwhile
             raise ValidationError(_("方案启用后才能登记措施落实情况。"))
+        claim_version(action, expected=version)
         lifecycle.move(action, to, user=user, done_on=dt.date.today(), note=note or action.note)
         need = action.need
         if done and need is not None and need.is_open:
@@ -446,23 +489,23 @@ def plan_reminders(*, today=None) -> int:
     tasks = []
     for action in PlanAction.objects.filter(
         status=A.OPEN, due_on__lt=today, plan__status__in=c.PLAN_IN_FORCE
-    ).select_related("plan"):
+    ).select_related("plan__household"):
         tasks.append(
             Task(
                 kind="plan_action_overdue",
                 title=_("关爱方案措施逾期：%s") % action.description[:150],
-                household_id=action.plan.household_id,
+                household=action.plan.household,
                 assignee_id=action.owner_id or action.plan.author_id,
                 due_date=action.due_on,
                 dedupe_key=f"plan-action:{action.pk}",
             )
         )
-    for plan in CarePlan.objects.filter(status=P.ACTIVE, review_on__lte=today):
+    for plan in CarePlan.objects.filter(status=P.ACTIVE, review_on__lte=today).select_related("household"):
         tasks.append(
             Task(
                 kind="plan_review_due",
-                title=_("关爱方案到期评估（第%s版）") % plan.version,
-                household_id=plan.household_id,
+                title=_("关爱方案到期评估（第%s版）") % plan.edition,
+                household=plan.household,
                 assignee_id=plan.author_id,
                 due_date=plan.review_on,
                 dedupe_key=f"plan-review:{plan.pk}:{plan.review_on:%Y%m%d}",

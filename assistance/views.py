@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -12,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from assessments.views import FormPageMixin, ObjectStepView, StaffOnlyMixin
+from assessments.views import FormPageMixin, HouseholdStepView, ObjectStepView, StaffOnlyMixin
+from core.concurrency import claim_version
 from core.history import history_entries, merged_history
 from core.pagination import IdsFirstPaginator
 from core.scoping import CHANGE
@@ -20,10 +22,8 @@ from core.views import (
     ObjectActionView,
     ObjectDetailView,
     ObjectListView,
-    ScopedMixin,
     ScopedObjectMixin,
     ServiceFormView,
-    WriterRequiredMixin,
 )
 from households.models import Household, Person
 
@@ -50,7 +50,7 @@ from .forms import (
     RecommendationTransitionForm,
 )
 from .models import CarePlan, CatalogImport, CatalogItem, Need, PlanAction, Provider, PushRun, Recommendation
-from .selectors import uptake_by, with_reasons
+from .selectors import uptake_links, uptake_tables, with_reasons
 from .services import NEED_LIFECYCLE
 
 
@@ -89,6 +89,10 @@ class NeedDetailView(StaffOnlyMixin, ObjectDetailView):
     def get_context_data(self, **kwargs):
         need = self.object
         return super().get_context_data(
+            # A department liaison sees a case's needs, not the household's pages (PIPL).
+            household_visible=Household.objects.restrict(self.request.user)
+            .filter(pk=need.household_id)
+            .exists(),
             transition_form=NeedTransitionForm(need=need),
             can_change=need.status in NEED_LIFECYCLE.table and bool(NEED_LIFECYCLE.allowed(need.status)),
             history=history_entries(need.history.all(), _("需求"), user=self.request.user),
@@ -96,24 +100,11 @@ class NeedDetailView(StaffOnlyMixin, ObjectDetailView):
         )
 
 
-class NeedCreateView(StaffOnlyMixin, ScopedMixin, WriterRequiredMixin, FormPageMixin, ServiceFormView):
-    model = Household
-    scope_action = CHANGE
+class NeedCreateView(HouseholdStepView):
     form_class = NeedForm
     page_title = _("登记需求")
     success_message = _("需求已登记。")
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return super().dispatch(request, *args, **kwargs)
-        self.household = get_object_or_404(self.get_queryset(), pk=kwargs["household_pk"])
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "household": self.household}
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(subject=self.household, **kwargs)
+    result_url_name = "assistance:need-detail"
 
     def perform(self, form):
         data = form.cleaned_data
@@ -126,11 +117,6 @@ class NeedCreateView(StaffOnlyMixin, ScopedMixin, WriterRequiredMixin, FormPageM
             source=data["source"],
             description=data["description"],
         )
-
-    def get_success_url(self):
-        if getattr(self, "result", None):
-            return reverse("assistance:need-detail", args=[self.result.pk])
-        return reverse("households:household-detail", args=[self.household.pk])
 
 
 class _NeedStepView(ObjectStepView):
@@ -150,7 +136,12 @@ class NeedTransitionView(_NeedStepView):
     def perform(self, form):
         data = form.cleaned_data
         return services.need_transition(
-            need=self.need, to=data["to"], user=self.request.user, note=data["note"], item=data.get("item")
+            need=self.need,
+            to=data["to"],
+            user=self.request.user,
+            note=data["note"],
+            item=data.get("item"),
+            version=form.expected_version,
         )
 
 
@@ -163,7 +154,10 @@ class NeedUpdateView(_NeedStepView):
         return {**super().get_form_kwargs(), "instance": self.need}
 
     def perform(self, form):
-        return services.need_update(need=self.need, user=self.request.user, **form.cleaned_data)
+        data = {name: form.cleaned_data[name] for name in NeedEditForm.Meta.fields}
+        return services.need_update(
+            need=self.need, user=self.request.user, version=form.expected_version, **data
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -216,7 +210,10 @@ class _AdminFormView(StaffOnlyMixin, FormPageMixin, ServiceFormView):
 
     def perform(self, form):
         form.instance._history_user = self.request.user
-        return form.save()
+        with transaction.atomic():
+            if form.instance.pk:
+                claim_version(form.instance, expected=form.expected_version)
+            return form.save()
 
 
 class CatalogItemFormView(_AdminFormView):
@@ -312,6 +309,7 @@ class RecommendationTransitionView(StaffOnlyMixin, FormPageMixin, ScopedObjectMi
             to=form.cleaned_data["to"],
             user=self.request.user,
             note=form.cleaned_data["note"],
+            version=form.expected_version,
         )
         messages.success(self.request, notice or _("办理情况已保存。"))
 
@@ -324,11 +322,20 @@ class UptakeView(StaffOnlyMixin, TemplateView):
 
     template_name = "assistance/uptake.html"
 
+    def dispatch(self, request, *args, **kwargs):
+        # The joint meeting's secretariat and liaisons see their cases, not an area's push figures.
+        if getattr(request.user, "is_case_role", False):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
-        recs = Recommendation.objects.restrict(self.request.user)
+        tables = uptake_tables(self.request.user)
+        list_url = reverse("assistance:recommendation-list")
         return super().get_context_data(
-            by_item=uptake_by(recs, "item_id", "item__name"),
-            by_town=uptake_by(recs, "household__town_id", "household__town__name"),
+            by_item=uptake_links(tables["by_item"], list_url, "item_id", "item__name", "item"),
+            by_town=uptake_links(
+                tables["by_town"], list_url, "household__town_id", "household__town__name", "town"
+            ),
             statuses=c.UptakeStatus.choices,
             last_run=PushRun.objects.first(),
             **kwargs,
@@ -391,32 +398,19 @@ class CarePlanPrintView(CarePlanDetailView):
         return context
 
 
-class CarePlanCreateView(StaffOnlyMixin, ScopedMixin, WriterRequiredMixin, FormPageMixin, ServiceFormView):
-    model = Household
-    scope_action = CHANGE
+class CarePlanCreateView(HouseholdStepView):
     form_class = PlanForm
+    form_kwarg = None
     page_title = _("制定关爱服务方案")
     success_message = _("方案已创建，请添加帮扶措施后提交审批。")
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.household = get_object_or_404(self.get_queryset(), pk=kwargs["household_pk"])
-        return super().dispatch(request, *args, **kwargs)
+    result_url_name = "assistance:plan-detail"
 
     def get_initial(self):
-        last = CarePlan.objects.filter(household=self.household).order_by("-version").first()
+        last = CarePlan.objects.filter(household=self.household).order_by("-edition").first()
         return {"goals": last.goals, "summary": last.summary} if last else {}
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(subject=self.household, **kwargs)
 
     def perform(self, form):
         return services.plan_create(household=self.household, user=self.request.user, **form.cleaned_data)
-
-    def get_success_url(self):
-        if getattr(self, "result", None):
-            return reverse("assistance:plan-detail", args=[self.result.pk])
-        return reverse("households:household-detail", args=[self.household.pk])
 
 
 class _PlanStepView(ObjectStepView):
@@ -437,7 +431,10 @@ class CarePlanUpdateView(_PlanStepView):
         return {**kwargs, "instance": self.plan}
 
     def perform(self, form):
-        return services.plan_update(plan=self.plan, user=self.request.user, **form.cleaned_data)
+        data = {name: form.cleaned_data[name] for name in PlanForm.Meta.fields}
+        return services.plan_update(
+            plan=self.plan, user=self.request.user, version=form.expected_version, **data
+        )
 
 
 class ActionAddView(_PlanStepView):
@@ -462,6 +459,7 @@ class CarePlanTransitionView(_PlanStepView):
             user=self.request.user,
             note=data["note"],
             review_on=data["review_on"],
+            version=form.expected_version,
         )
 
 
@@ -476,11 +474,21 @@ class ActionFinishView(StaffOnlyMixin, FormPageMixin, ScopedObjectMixin, Service
             self.action = self.get_object()
         return super().dispatch(request, *args, **kwargs)
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "action": self.action}
+
     def get_context_data(self, **kwargs):
         return super().get_context_data(subject=self.action, **kwargs)
 
     def perform(self, form):
-        return services.action_finish(action=self.action, user=self.request.user, **form.cleaned_data)
+        data = form.cleaned_data
+        return services.action_finish(
+            action=self.action,
+            user=self.request.user,
+            done=data["done"],
+            note=data["note"],
+            version=form.expected_version,
+        )
 
     def get_success_url(self):
         return reverse("assistance:plan-detail", args=[self.action.plan_id])

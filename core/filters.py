@@ -1,5 +1,7 @@
 import django_filters as filters
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django_filters.widgets import BooleanWidget
 
@@ -36,6 +38,22 @@ class YesNoAllWidget(BooleanWidget):
         return self.VALUES.get(str(value).strip().lower()) if value is not None else None
 
 
+class FlatSelect(forms.Select):
+    """A select rendered in Python, the same HTML as Django's: its template includes one template
+    per option and one more for each option's attributes (a town and a community select of a
+    city list page are some 300 template includes, the larger part of the page's time)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        options = [option for _group, choices, _index in widget["optgroups"] for option in choices]
+        body = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            ((str(o["value"]), flatatt(o["attrs"]), o["label"]) for o in options),
+        )
+        return format_html('<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]), body)
+
+
 def tidy_filter_form(filterset):
     """Make a list page's filter form plain for the people using it (the API is left alone).
 
@@ -53,11 +71,20 @@ def tidy_filter_form(filterset):
             field.widget = forms.HiddenInput()
         elif isinstance(flt, filters.BooleanFilter):
             field.widget = YesNoAllWidget()
-        elif isinstance(field, forms.ModelChoiceField) and field.queryset.count() < 2:
+        elif isinstance(field, forms.ModelChoiceField) and _choice_count(field) < 2:
             field.widget = forms.HiddenInput()
         elif hasattr(field, "empty_label"):
             _tidy_empty_choice(field)
+        if type(field.widget) is forms.Select:  # this form's own widget instance
+            field.widget.__class__ = FlatSelect
     return form
+
+
+def _choice_count(field) -> int:
+    """How many objects a model select offers; a listed field counts the rows it reads anyway."""
+    if isinstance(field, ListedModelChoiceField):
+        return len(field.iterator(field)._rows())
+    return field.queryset.count()
 
 
 def _tidy_empty_choice(field):
@@ -77,3 +104,40 @@ def _tidy_empty_choice(field):
     if same:
         field.empty_label = None
         field.choices = same + [choice for choice in choices if choice not in same]
+
+
+class _ListedChoiceIterator(filters.fields.ModelChoiceIterator):
+    """The choices read once per form: one plain query. Django's iterator counts them (a
+    ``COUNT``) and then reads them through a server-side cursor (DECLARE, FETCH, CLOSE on
+    PostgreSQL), each time the select is rendered or measured."""
+
+    def _rows(self) -> list:
+        cached = getattr(self.field, "_listed_rows", None)
+        if cached is None or cached[0] is not self.queryset:
+            cached = self.field._listed_rows = (self.queryset, list(self.queryset))
+        return cached[1]
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        if self.field.null_label is not None:
+            yield (self.field.null_value, self.field.null_label)
+        for obj in self._rows():
+            yield self.choice(obj)
+
+    def __len__(self):
+        extra = (self.field.empty_label is not None) + (self.field.null_label is not None)
+        return len(self._rows()) + extra
+
+    def __bool__(self):
+        return self.field.empty_label is not None or bool(self._rows())
+
+
+class ListedModelChoiceField(filters.fields.ModelChoiceField):
+    iterator = _ListedChoiceIterator
+
+
+class ListedModelChoiceFilter(filters.ModelChoiceFilter):
+    """A ModelChoiceFilter for the short lists of list pages (towns, communities, items)."""
+
+    field_class = ListedModelChoiceField

@@ -182,11 +182,26 @@ class TaskQuerySet(scoped_queryset("household__")):
     baseline review), and tasks assigned to them. Volunteers see visits only, never staff tasks."""
 
     volunteers_see = False
+    # A task carries its household's town and community (filled when it is created, moved with the
+    # household): the area filter reads the task row's own indexed columns, with no join through
+    # the households, so a worklist costs what it shows rather than what the area holds.
+    area_prefix = ""
 
     def also_visible(self, user, action: str) -> Q | None:
         if not (user.is_authenticated and user.is_active) or (action != VIEW and not user.can_write):
             return None
-        return area_q(user, "", action, households=False) | Q(assignee=user)
+        mine = Q(assignee=user)
+        own = area_q(user, "", action, households=False)
+        # For town and community workers the task's own columns are restrict()'s area term already;
+        # repeating it would only lengthen the OR the planner has to combine.
+        if own == area_q(user, self.scope_prefix, action, self.area_prefix, model=self.model):
+            return mine
+        return own | mine
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        task_areas_fill(objs)
+        return super().bulk_create(objs, *args, **kwargs)
 
     def open(self):
         return self.filter(status=Task.Status.OPEN)
@@ -196,6 +211,12 @@ class TaskQuerySet(scoped_queryset("household__")):
         return self.order_by("status", "-high_risk", "due_date", "id")
 
     overdue_first = by_priority
+
+    def worklist(self, user):
+        """The user's open tasks, most urgent first: assigned to them, or unassigned in their area
+        (我的待办 on the home page). Read along the worklist indexes (Task.Meta), whose columns
+        are the task's own."""
+        return self.restrict(user).open().filter(Q(assignee=user) | Q(assignee__isnull=True)).by_priority()
 
 
 class Task(models.Model):
@@ -234,7 +255,9 @@ class Task(models.Model):
         blank=True,
         related_name="tasks",
     )
-    # The area of a task about no household (a community's baseline review); empty otherwise.
+    # The task's area: its household's town and community (copied when the task is created, moved
+    # with the household by tasks_follow_households), or the area a task about no household is
+    # about (a community's baseline review). Indexed through the worklist indexes they lead.
     town = models.ForeignKey(
         "households.Division",
         verbose_name=_("镇街"),
@@ -242,6 +265,7 @@ class Task(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     community = models.ForeignKey(
         "households.Division",
@@ -250,6 +274,7 @@ class Task(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     grid = models.ForeignKey(
         "households.Division", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -290,17 +315,76 @@ class Task(models.Model):
         verbose_name = _("待办事项")
         verbose_name_plural = _("待办事项")
         ordering = ["status", "due_date", "id"]
+        # The worklists (TaskQuerySet.worklist, the task list's queues) filter by assignee, area or
+        # neither, and read open tasks in priority order (by_priority): each index gives one of
+        # them its rows already sorted, so a page reads its 25 rows and stops.
         indexes = [
-            models.Index(fields=["assignee", "status", "due_date"]),
-            models.Index(fields=["status", "due_date"]),
+            models.Index(
+                fields=["assignee", "status", "-high_risk", "due_date", "id"], name="task_assignee_worklist"
+            ),
+            models.Index(
+                fields=["town", "status", "-high_risk", "due_date", "id"], name="task_town_worklist"
+            ),
+            models.Index(
+                fields=["community", "status", "-high_risk", "due_date", "id"], name="task_community_worklist"
+            ),
+            models.Index(fields=["status", "-high_risk", "due_date", "id"], name="task_status_worklist"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(household__isnull=True) | Q(town__isnull=False, community__isnull=False),
+                name="core_task_household_area",
+            ),
         ]
 
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        task_areas_fill([self])
+        super().save(*args, **kwargs)
+
     @property
     def is_overdue(self) -> bool:
         return self.status == self.Status.OPEN and self.due_date < dt.date.today()
+
+
+def task_areas_fill(tasks) -> None:
+    """Give tasks about a household, built without their area, the household's town and community
+    (one query for all of them; none when the household objects are at hand)."""
+    missing = [t for t in tasks if t.household_id and t.town_id is None]
+    field = Task._meta.get_field("household")
+    wanted = {t.household_id for t in missing if not field.is_cached(t)}
+    # The model through the foreign key: core imports no app above it.
+    areas = dict(
+        (pk, (town, community))
+        for pk, town, community in field.related_model.objects.filter(pk__in=wanted).values_list(
+            "pk", "town_id", "community_id"
+        )
+    )
+    for task in missing:
+        if field.is_cached(task):
+            task.town_id, task.community_id = task.household.town_id, task.household.community_id
+        elif task.household_id in areas:
+            task.town_id, task.community_id = areas[task.household_id]
+
+
+def tasks_follow_households(household_ids) -> int:
+    """Tasks take their households' town and community again (the households moved); the caller's
+    transaction holds the move and this together. Returns the tasks moved."""
+    ids = sorted({int(i) for i in household_ids if i})
+    if not ids:
+        return 0
+    household = Task._meta.get_field("household").related_model.objects.filter(
+        pk=models.OuterRef("household_id")
+    )
+    moved = Task.objects.filter(household_id__in=ids).exclude(
+        town_id=models.F("household__town_id"), community_id=models.F("household__community_id")
+    )
+    return moved.update(
+        town_id=models.Subquery(household.values("town_id")[:1]),
+        community_id=models.Subquery(household.values("community_id")[:1]),
+    )
 
 
 class ExportLogQuerySet(models.QuerySet):

@@ -27,8 +27,9 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def exact_count(self) -> int:
-        # Unordered: the database stops after cap + 1 rows instead of sorting the whole list first.
-        return self.object_list.order_by()[: self.cap + 1].count()
+        # Unordered: the database stops after cap + 1 rows instead of sorting the whole list first;
+        # only the pk, so that no join or annotation of the page's rows is made for the count.
+        return self.object_list.order_by().values("pk")[: self.cap + 1].count()
 
     @property
     def capped(self) -> bool:
@@ -84,43 +85,56 @@ def _encode(values: list) -> str:
 def _decode(token: str, fields) -> list | None:
     try:
         raw = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        if not isinstance(raw, list) or len(raw) != len(fields):
-            return None
-        return [field.to_python(value) for field, value in zip(fields, raw, strict=True)]
-    except (ValueError, TypeError, ValidationError):
+        if not isinstance(raw, list) or len(raw) != len(fields) or None in raw:
+            return None  # every key column is non-null: a null is a forged cursor
+        values = [field.to_python(value) for field, value in zip(fields, raw, strict=True)]
+        for field, value in zip(fields, values, strict=True):  # an id past the column's range
+            (field.target_field if field.is_relation else field).run_validators(value)
+        return values
+    except (ValueError, TypeError, ValidationError, OverflowError):
         return None
 
 
-def keyset_fields(queryset):
-    """[(field, name, descending)] when the list's order can be paged by keyset: plain,
-    non-null columns of the model ending with the primary key. None otherwise."""
+def keyset_fields(queryset, not_null=()):
+    """[(field, name, descending)] when the list's order can be paged by keyset: plain columns of
+    the model ending with its primary key (``id``, ``pk`` or the pk's own name, as on a table
+    keyed by its household). A nullable column may lead only if named in ``not_null``: the
+    list's filter rules NULL out there (an overdue queue has a due date). None otherwise."""
     ordering = list(queryset.query.order_by)
-    if not ordering or ordering[-1].lstrip("-") not in ("id", "pk"):
+    pk = queryset.model._meta.pk
+    if not ordering or ordering[-1].lstrip("-") not in ("id", "pk", pk.name, pk.attname):
         return None
     keys = []
     for item in ordering:
+        if not isinstance(item, str):
+            return None
         name = item.lstrip("-")
-        name = "id" if name == "pk" else name
+        name = pk.name if name == "pk" else name
         if "__" in name:
             return None
         try:
             field = queryset.model._meta.get_field(name)
         except FieldDoesNotExist:
             return None
-        if field.null or not field.concrete:
+        if not field.concrete or (field.null and name not in not_null):
             return None
         keys.append((field, field.attname, item.startswith("-")))
     return keys
 
 
 def _beyond(keys, values, forward: bool) -> Q:
-    """Rows after (forward) or before the boundary row in the list's order."""
+    """Rows after (forward) or before the boundary row in the list's order. The leading column
+    is also bounded on its own (``due_on >= v``): the database reads that as where to start in
+    the list's index, which it cannot do with the OR alone (it would walk from the top)."""
     condition = Q()
     for position in range(len(keys) - 1, -1, -1):
         field, name, descending = keys[position]
         lookup = "lt" if descending == forward else "gt"
         step = Q(**{f"{name}__{lookup}": values[position]})
         condition = step if position == len(keys) - 1 else step | (Q(**{name: values[position]}) & condition)
+    if len(keys) > 1:
+        field, name, descending = keys[0]
+        condition &= Q(**{f"{name}__{'lte' if descending == forward else 'gte'}": values[0]})
     return condition
 
 
@@ -151,7 +165,11 @@ class KeysetPage:
 
 
 def keyset_page(queryset, keys, *, size: int, after: str | None, before: str | None, paginator):
-    """The page after the ``after`` cursor's row or before the ``before`` one; None for a bad cursor."""
+    """The page after the ``after`` cursor's row or before the ``before`` one (neither: the first
+    page); None for a bad cursor."""
+    if after is None and before is None:
+        rows = list(queryset[: size + 1])
+        return KeysetPage(rows[:size], has_next=len(rows) > size, has_previous=False, paginator=paginator)
     fields = [k[0] for k in keys]
     forward = before is None
     values = _decode(after if forward else before, fields)
@@ -165,6 +183,18 @@ def keyset_page(queryset, keys, *, size: int, after: str | None, before: str | N
     rows = list(queryset.filter(_beyond(keys, values, False)).order_by(*reverse)[: size + 1])
     more, rows = len(rows) > size, rows[:size][::-1]
     return KeysetPage(rows, has_next=True, has_previous=more, paginator=paginator)
+
+
+def keyset_links(page, keys, link) -> tuple[str, str]:
+    """(previous, next) links of a page, by cursor: ``link(before=...)`` / ``link(after=...)``
+    build them (a query string for a page, a URL for the API). The page may be numbered (the
+    first) or reached by a cursor; either way the next one reads one page from the index."""
+    rows = list(page.object_list)
+    if not rows:
+        return "", ""
+    previous = link(before=cursor_of(rows[0], keys)) if page.has_previous() else ""
+    following = link(after=cursor_of(rows[-1], keys)) if page.has_next() else ""
+    return previous, following
 
 
 def cursor_of(row, keys) -> str:

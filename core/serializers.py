@@ -1,10 +1,13 @@
 from contextlib import contextmanager
+from functools import cache
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from . import privacy
+from .validators import plausible_date
 
 
 @contextmanager
@@ -37,6 +40,48 @@ class BlankAsNullChoiceField(serializers.ChoiceField):
 
     def to_internal_value(self, data):
         return "" if data is None else super().to_internal_value(data)
+
+
+class NullAsBlankMixin:
+    """On a ModelSerializer, the care half's rules for client input a model field would let by:
+
+    - ``null`` for a text or choice column that may be blank but not NULL is stored as "" (what a
+      cleared form field stores), not refused, and never a NOT NULL IntegrityError (the 500 a
+      field declared ``allow_null`` without this gave);
+    - a date is between 1900 and ten years ahead (core.validators.plausible_date).
+    """
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if field_name in getattr(self.Meta, "read_only_fields", ()):
+            return field_class, kwargs
+        text = isinstance(model_field, models.CharField | models.TextField)
+        if text and model_field.blank and not model_field.null and kwargs.get("allow_blank"):
+            field_class = _null_as_blank(field_class)
+            kwargs["allow_null"] = True
+        if isinstance(model_field, models.DateField) and not isinstance(model_field, models.DateTimeField):
+            kwargs["validators"] = [*kwargs.get("validators", []), plausible_date]
+        return field_class, kwargs
+
+
+class PlausibleDateField(serializers.DateField):
+    """A date in a body that is not a model field (a step's end date, a review date)."""
+
+    def __init__(self, **kwargs):
+        kwargs["validators"] = [*kwargs.get("validators", []), plausible_date]
+        super().__init__(**kwargs)
+
+
+class _NullAsBlankField:
+    def validate_empty_values(self, data):
+        if data is None:
+            return True, ""  # as CharField returns "" for "" (no validators run on it)
+        return super().validate_empty_values(data)
+
+
+@cache
+def _null_as_blank(field_class):
+    return type(f"NullAsBlank{field_class.__name__}", (_NullAsBlankField, field_class), {})
 
 
 class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):

@@ -15,7 +15,7 @@ from django_filters.views import FilterView
 from .concurrency import EditConflict
 from .export import ExportMixin
 from .filters import tidy_filter_form
-from .pagination import CURSOR_KEYS, CappedPaginator, cursor_of, keyset_fields, keyset_page
+from .pagination import CURSOR_KEYS, CappedPaginator, cursor_of, keyset_fields, keyset_links, keyset_page
 from .scoping import CHANGE, VIEW
 
 
@@ -47,6 +47,13 @@ class ObjectListView(ExportMixin, ScopedMixin, FilterView):
     default_sort = "-id"
     strict = False
     filter_defaults: dict[str, str] = {}
+    # Next/previous by cursor from the first page on (not only past the counted rows), for lists
+    # read deep by their index (a town's overdue queue): page 400 then costs what page 1 does.
+    keyset_always = False
+
+    def keyset_not_null(self) -> tuple[str, ...]:
+        """Nullable sort columns that this request's filters make non-null (keyset_fields)."""
+        return ()
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
@@ -81,7 +88,7 @@ class ObjectListView(ExportMixin, ScopedMixin, FilterView):
 
     def paginate_queryset(self, queryset, page_size):
         paginator = self.get_paginator(queryset, page_size)
-        keys = keyset_fields(queryset)
+        keys = keyset_fields(queryset, self.keyset_not_null())
         after, before = (self.request.GET.get(k) for k in CURSOR_KEYS)
         page = None
         if keys and (after or before):
@@ -115,11 +122,8 @@ class ObjectListView(ExportMixin, ScopedMixin, FilterView):
         rows = list(page.object_list)
         page.first_query = query(page=1) if (page.number or 0) != 1 else ""
         page.previous_query = page.next_query = ""
-        if page.number is None:  # reached by a cursor
-            if page.has_previous() and rows:
-                page.previous_query = query(before=cursor_of(rows[0], keys))
-            if page.has_next() and rows:
-                page.next_query = query(after=cursor_of(rows[-1], keys))
+        if keys and (page.number is None or (self.keyset_always and page.number == 1)):
+            page.previous_query, page.next_query = keyset_links(page, keys, query)
             return
         if page.number > 1:
             page.previous_query = query(page=page.number - 1)

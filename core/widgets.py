@@ -31,3 +31,13 @@ class SearchSelect(forms.Select):
             for i, obj in enumerate(queryset.filter(pk__in=[c for c in chosen if str(c).isdigit()]), 1):
                 options.append(self.create_option(name, obj.pk, label(obj), True, i))
         return [(None, options, 0)]
+
+
+def with_prompt(choices) -> list:
+    """A required choice with "请选择" first: a step such as 已召开 or 驳回 is never preselected, so
+    the worker picks it rather than sending the first option by accident. No step allowed: no
+    choices at all (the pages hide the form then)."""
+    from django.utils.translation import gettext_lazy as _
+
+    choices = list(choices)
+    return [("", _("请选择")), *choices] if choices else []

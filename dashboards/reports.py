@@ -49,3 +49,10 @@ def write_workbook(report: dict, target) -> None:
         sheet.append([_("累计收集并满足需求（个）"), needs["met_total"]])
         median = needs["median_days"]
         sheet.append([_("本月满足需求的中位办结天数"), "" if median is None else median])
+
+        services = report["services"]
+        sheet = book.sheet(_("服务人次"), [_("服务类型"), _("本月（人次）"), _("本年累计（人次）")])
+        for row in services["rows"]:
+            sheet.append([row["label"], row["n"], row["year"]])
+        sheet.append([_("合计"), services["n"], services["year"]])
+        sheet.append([_("探访关爱服务队伍（支）"), report["teams"]["n"], ""])

@@ -15,6 +15,7 @@ from simple_history.utils import bulk_create_with_history
 from households.models import Division, Person
 
 from . import choices as c
+from . import tallies
 from .models import EmploymentProfile, Placement, Post, Referral, SurveyContact, Training
 from .selectors import targets
 
@@ -83,6 +84,8 @@ def make_demo_employment(*, seed: int = 2026, limit: int = 6000) -> dict:
         workers = [p for p in people if p[0] in able]
         placements = _placements(rng, workers, posts, worker, today)
         referrals = _referrals(rng, workers, worker, today)
+        # Written in bulk past the services: the survey's summary rows once, from scratch.
+        tallies.rebuild()
     return {
         "posts": len(posts),
         "surveys": surveys,

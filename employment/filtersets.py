@@ -78,13 +78,12 @@ class TargetFilterSet(filters.FilterSet):
         return queryset.search(value)
 
     def filter_basis(self, queryset, name, value):
-        if value == "unemployed":
-            return queryset.filter(selectors.in_unemployed_group())
-        return queryset.filter(selectors.household_holds((value,)) & selectors.working_age_q())
+        # The summary row's flag (a partial index per basis), not the rule over the registry.
+        return queryset.filter(**{f"employment_target__{value}": True})
 
     def filter_surveyed(self, queryset, name, value):
-        contacts = Exists(SurveyContact.objects.filter(household_id=OuterRef("household_id")))
-        return queryset.filter(contacts if value == "yes" else ~contacts)
+        # A target's household has a summary row with its last contact date.
+        return queryset.filter(household__survey_share__last_contact__isnull=value != "yes")
 
     def filter_placed(self, queryset, name, value):
         active = Exists(Placement.objects.filter(person=OuterRef("pk"), status=c.PlacementStatus.ACTIVE))

@@ -24,6 +24,7 @@ from . import choices as c
 
 class PersonScoped(scoped_queryset("person__household__")):
     volunteers_see = False  # a visit needs none of this (minimum necessary, PIPL)
+    area_prefix = "person__"  # the person row carries its town and community: no household join
 
 
 class HouseholdScoped(scoped_queryset("household__")):
@@ -110,6 +111,7 @@ class Training(models.Model):
         verbose_name = _("技能培训")
         verbose_name_plural = _("技能培训")
         ordering = ["-start_date", "-id"]
+        indexes = [models.Index(fields=["-start_date", "-id"], name="training_list_order")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
@@ -214,7 +216,10 @@ class Placement(models.Model):
         verbose_name = _("公益性岗位安置")
         verbose_name_plural = _("公益性岗位安置")
         ordering = ["-start_date", "-id"]
-        indexes = [models.Index(fields=["status", "planned_end"])]
+        indexes = [
+            models.Index(fields=["status", "planned_end"]),
+            models.Index(fields=["-start_date", "-id"], name="placement_list_order"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["person"], condition=Q(status="active"), name="one_active_placement_per_person"
@@ -265,6 +270,7 @@ class Referral(models.Model):
         verbose_name = _("岗位推荐")
         verbose_name_plural = _("岗位推荐与招聘")
         ordering = ["-referred_on", "-id"]
+        indexes = [models.Index(fields=["-referred_on", "-id"], name="referral_list_order")]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(outcome="employed") | (Q(employed_from__isnull=False) & ~Q(employed_at="")),
@@ -306,7 +312,128 @@ class SurveyContact(models.Model):
         verbose_name = _("摸排记录")
         verbose_name_plural = _("就业摸排记录")
         ordering = ["-contacted_on", "-id"]
-        indexes = [models.Index(fields=["household", "contacted_on"])]
+        indexes = [
+            models.Index(fields=["household", "contacted_on"]),
+            models.Index(fields=["-contacted_on", "-id"], name="survey_list_order"),
+        ]
 
     def __str__(self):
         return f"{self.get_method_display()} {self.contacted_on:%Y-%m-%d}"
+
+
+# --- Summary rows of the survey (the progress page and the targets list read these) -------------
+
+
+class TargetShare(models.Model):
+    """One target of the drive (a person) and why: in the ``unemployed`` group, or a working-age
+    member of a 低保 or 低边 household. A household's rows are its part of the survey's counts;
+    ``employment.tallies`` replaces them when the household is written, and every night (working
+    age moves with birthdays, assistance with the calendar)."""
+
+    person = models.OneToOneField(
+        "households.Person",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        primary_key=True,
+        related_name="employment_target",
+    )
+    household = models.ForeignKey(
+        "households.Household", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    town = models.ForeignKey(
+        "households.Division", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    community = models.ForeignKey(
+        "households.Division", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    unemployed = models.BooleanField(_("适龄未就业困难对象"), default=False)
+    dibao = models.BooleanField(_("低保家庭适龄成员"), default=False)
+    dibian = models.BooleanField(_("低边家庭适龄成员"), default=False)
+    # The person's birth date, copied so the list's age order walks one index per basis and stops
+    # after a page (youngest first = latest birth first) instead of joining and sorting every target.
+    birth = models.DateField(_("出生日期"))
+
+    class Meta:
+        verbose_name = _("就业帮扶对象（汇总）")
+        verbose_name_plural = _("就业帮扶对象（汇总）")
+        indexes = [
+            # The targets list by basis, newest first (its default order): one index range each.
+            models.Index(fields=["-person"], condition=Q(dibao=True), name="employment_target_dibao"),
+            models.Index(fields=["-person"], condition=Q(dibian=True), name="employment_target_dibian"),
+            models.Index(
+                fields=["-person"], condition=Q(unemployed=True), name="employment_target_unemployed"
+            ),
+            models.Index(fields=["community", "-person"], name="employment_target_community"),
+            # The list by basis and age (``?sort=age`` reads it forwards, ``-age`` backwards).
+            models.Index(
+                fields=["-birth", "-person"], condition=Q(dibao=True), name="employment_target_dibao_age"
+            ),
+            models.Index(
+                fields=["-birth", "-person"], condition=Q(dibian=True), name="employment_target_dibian_age"
+            ),
+            models.Index(
+                fields=["-birth", "-person"],
+                condition=Q(unemployed=True),
+                name="employment_target_jobless_age",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.person_id} ({self.household_id})"
+
+
+class SurveyShare(models.Model):
+    """A household with targets: how many, and the last day it was contacted by each survey state
+    (any contact, on site, by phone, reached). "Surveyed since D" is "last date >= D", so one row
+    answers the page for any period."""
+
+    household = models.OneToOneField(
+        "households.Household",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        primary_key=True,
+        related_name="survey_share",
+    )
+    town = models.ForeignKey(
+        "households.Division", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    community = models.ForeignKey("households.Division", on_delete=models.CASCADE, related_name="+")
+    persons = models.IntegerField(_("帮扶对象人数"), default=0)
+    last_contact = models.DateField(_("最近摸排"), null=True, blank=True)
+    last_on_site = models.DateField(_("最近入户走访"), null=True, blank=True)
+    last_phone = models.DateField(_("最近电话联系"), null=True, blank=True)
+    last_reached = models.DateField(_("最近联系上"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("摸排家庭（汇总）")
+        verbose_name_plural = _("摸排家庭（汇总）")
+        indexes = [models.Index(fields=["town", "last_contact"], name="employment_share_town")]
+
+    def __str__(self):
+        return f"{self.household_id}: {self.persons}"
+
+
+class SurveyTally(models.Model):
+    """One community's survey counts: households with targets, their targets, and how many were
+    surveyed (on site, by phone, reached). The sums of the community's ``SurveyShare`` rows; towns
+    and the city are sums of communities."""
+
+    town = models.ForeignKey(
+        "households.Division", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    community = models.OneToOneField("households.Division", on_delete=models.CASCADE, related_name="+")
+    # Plain integers: writers add signed differences with one upsert (as stats.PersonTally).
+    households = models.IntegerField(_("应摸排家庭"), default=0)
+    persons = models.IntegerField(_("帮扶对象人数"), default=0)
+    surveyed = models.IntegerField(_("已摸排"), default=0)
+    on_site = models.IntegerField(_("入户走访"), default=0)
+    phone = models.IntegerField(_("电话联系"), default=0)
+    reached = models.IntegerField(_("已联系上"), default=0)
+
+    class Meta:
+        verbose_name = _("摸排统计")
+        verbose_name_plural = _("摸排统计")
+        indexes = [models.Index(fields=["town"], name="employment_tally_town")]
+
+    def __str__(self):
+        return f"{self.community_id}: {self.surveyed}/{self.households}"

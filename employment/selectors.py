@@ -3,16 +3,19 @@
 import datetime as dt
 from functools import lru_cache
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 
 from assessments.choices import Group
 from assessments.models import GroupDecision
 from assessments.retirement import add_months, has_retired
+from core.scoping import HOUSEHOLD_SCOPES
 from households import choices as hc
 from households.models import AssistanceStatus, Division, Household, Person
+from stats.selectors import area_filter
 
 from . import choices as c
-from .models import Placement, SurveyContact
+from .models import Placement, SurveyContact, SurveyShare, SurveyTally
 
 TARGET_KINDS = (hc.AssistanceKind.DIBAO, hc.AssistanceKind.DIBIAN)
 MIN_WORKING_AGE = 16
@@ -42,14 +45,21 @@ def working_age_q(on: dt.date | None = None, prefix: str = "") -> Q:
 
 
 def in_unemployed_group() -> Q:
-    """Uncorrelated ``IN (subquery)`` filters: evaluated once per query (a hash semi-join), where
-    a correlated EXISTS per person made SQLite scan the statuses once per row (23 s for 7k people)."""
-    return Q(pk__in=GroupDecision.objects.filter(group=Group.UNEMPLOYED, active=True).values("person_id"))
+    """On PostgreSQL a correlated EXISTS per person (an index probe). The uncorrelated
+    ``IN (subquery)`` that SQLite needs (a correlated EXISTS made it scan the statuses once per row:
+    23 s for 7k people) becomes, once OR-ed with the household test at 1M persons, a subquery too
+    big for a hashed lookup that PostgreSQL re-read for every person (minutes)."""
+    decisions = GroupDecision.objects.filter(group=Group.UNEMPLOYED, active=True)
+    if connection.vendor == "postgresql":
+        return Q(Exists(decisions.filter(person_id=OuterRef("pk"))))
+    return Q(pk__in=decisions.values("person_id"))
 
 
 def household_holds(kinds=TARGET_KINDS, field: str = "household_id") -> Q:
-    holders = AssistanceStatus.objects.current().filter(kind__in=kinds).values("person__household_id")
-    return Q(**{f"{field}__in": holders})
+    holders = AssistanceStatus.objects.current().filter(kind__in=kinds)
+    if connection.vendor == "postgresql":
+        return Q(Exists(holders.filter(person__household_id=OuterRef(field))))
+    return Q(**{f"{field}__in": holders.values("person__household_id")})
 
 
 def targets(queryset=None, on: dt.date | None = None):
@@ -59,6 +69,13 @@ def targets(queryset=None, on: dt.date | None = None):
     return queryset.exclude(status__in=hc.INACTIVE_PERSON_STATUSES).filter(
         in_unemployed_group() | (household_holds() & working_age_q(on))
     )
+
+
+def listed_targets(queryset=None):
+    """The targets as of the summary rows (``TargetShare``): the list pages and the API. The rows
+    follow every write and are recomputed nightly (working age follows birthdays)."""
+    queryset = Person.objects.all() if queryset is None else queryset
+    return queryset.filter(employment_target__isnull=False)
 
 
 def target_households(queryset=None, on: dt.date | None = None):
@@ -83,8 +100,9 @@ def surveyed(state: str = "surveyed", since: dt.date | None = None):
     return Exists(contacts)
 
 
-def households_in_state(queryset, state: str, since: dt.date | None = None):
-    """The households behind one number of the survey page (the list a number links to)."""
+def raw_households_in_state(queryset, state: str, since: dt.date | None = None):
+    """The households behind one number of the survey page, decided from the registry (the
+    reference the summary rows are tested against)."""
     base = target_households(queryset)
     if state == "target":
         return base
@@ -95,11 +113,38 @@ def households_in_state(queryset, state: str, since: dt.date | None = None):
     return base.filter(surveyed(state, since))
 
 
+# The survey state of a household from its summary row: the last date of each kind of contact.
+LAST_DATE = {
+    "surveyed": "last_contact",
+    "on_site": "last_on_site",
+    "phone": "last_phone",
+    "reached": "last_reached",
+}
+
+
+def _since_q(state: str, since: dt.date | None) -> Q:
+    field = f"survey_share__{LAST_DATE[state]}"
+    return Q(**{f"{field}__gte": since}) if since else Q(**{f"{field}__isnull": False})
+
+
+def households_in_state(queryset, state: str, since: dt.date | None = None):
+    """The households behind one number of the survey page, read from the summary rows."""
+    base = queryset.filter(survey_share__persons__gt=0)
+    if state == "target":
+        return base
+    if state == "not_surveyed":
+        return base.exclude(_since_q("surveyed", since))
+    if state == "not_reached":
+        return base.filter(_since_q("surveyed", since)).exclude(_since_q("reached", since))
+    return base.filter(_since_q(state, since))
+
+
 PROGRESS_STATES = ("target", "surveyed", "on_site", "phone", "reached", "not_reached", "not_surveyed")
 
 
-def survey_progress(households, towns, since: dt.date | None = None) -> list[dict]:
-    """One row per town (all of ``towns``, even with nothing yet): households per survey state."""
+def raw_survey_progress(households, towns, since: dt.date | None = None) -> list[dict]:
+    """One row per town (all of ``towns``, even with nothing yet): households per survey state,
+    decided from the registry (areas the summary rows cannot express, and the tests' reference)."""
     base = target_households(households).annotate(
         s_any=surveyed("surveyed", since),
         s_on_site=surveyed("on_site", since),
@@ -112,14 +157,61 @@ def survey_progress(households, towns, since: dt.date | None = None) -> list[dic
         on_site=Count("id", filter=Q(s_on_site=True)),
         phone=Count("id", filter=Q(s_phone=True)),
         reached=Count("id", filter=Q(s_reached=True)),
-        not_reached=Count("id", filter=Q(s_any=True, s_reached=False)),
-        not_surveyed=Count("id", filter=Q(s_any=False)),
     )
-    by_town = {row["town_id"]: row for row in rows.order_by()}
+    return _progress_table({row["town_id"]: row for row in rows.order_by()}, towns)
+
+
+def survey_progress(user, towns, since: dt.date | None = None) -> list[dict]:
+    """The survey page's table for ``user``'s area, from the summary rows: the communities'
+    tallies, or with ``since`` the target households' last contact dates."""
+    area = tally_area(user)
+    if area is None:
+        return raw_survey_progress(Household.objects.restrict(user), towns, since)
+    if since is None:
+        rows = (
+            SurveyTally.objects.filter(area)
+            .values("town_id")
+            .annotate(**{state: Sum(field) for state, field in TALLY_SUMS.items()})
+        )
+    else:
+        rows = (
+            SurveyShare.objects.filter(area)
+            .values("town_id")
+            .annotate(
+                target=Count("pk"),
+                **{
+                    state: Count("pk", filter=Q(**{f"{field}__gte": since}))
+                    for state, field in LAST_DATE.items()
+                },
+            )
+        )
+    return _progress_table({row["town_id"]: row for row in rows.order_by()}, towns)
+
+
+TALLY_SUMS = {
+    "target": "households",
+    "surveyed": "surveyed",
+    "on_site": "on_site",
+    "phone": "phone",
+    "reached": "reached",
+}
+
+
+def tally_area(user) -> Q | None:
+    """The summary rows inside the user's area, or None when the rows cannot express it (a grid
+    worker, a role that sees a set of households): then the page counts from the registry."""
+    if user.is_authenticated and not user.is_superuser and user.role in HOUSEHOLD_SCOPES:
+        return None
+    return area_filter(user)
+
+
+def _progress_table(by_town: dict, towns) -> list[dict]:
     table = []
     for town in towns:
         row = by_town.get(town.pk, {})
-        counts = {state: row.get(state, 0) for state in PROGRESS_STATES}
+        counts = {state: row.get(state) or 0 for state in ("target", *LAST_DATE)}
+        counts["not_reached"] = counts["surveyed"] - counts["reached"]
+        counts["not_surveyed"] = counts["target"] - counts["surveyed"]
         counts["rate"] = round(100 * counts["surveyed"] / counts["target"]) if counts["target"] else None
         table.append({"town": town, **counts})
     return table

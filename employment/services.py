@@ -12,7 +12,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Case, F, Q, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +23,7 @@ from households import services as registry
 from households.models import Household, Person
 
 from . import choices as c
+from . import tallies
 from .models import EmploymentProfile, Placement, Post, Referral, SurveyContact, Training
 from .selectors import served_days
 
@@ -363,4 +364,73 @@ def survey_record(
     contact.full_clean()
     contact._history_user = user
     contact.save()
+    tallies.apply_households([household.pk])  # the survey page's counts, in this transaction
     return contact
+
+
+# Days before a placement's end (任职期满日期) that its worker is told, to plan the person's next job.
+TENURE_NOTICE_DAYS = 30
+
+
+def tenure_reminders(*, today: dt.date | None = None) -> int:
+    """Active placements ending within TENURE_NOTICE_DAYS (即将期满) or already at their end (任职期满)
+    become tasks in 我的待办 of the worker who placed them (unassigned, so the area's workers see it,
+    when that account is deactivated). One query finds the placements without their task (the
+    dedupe key is computed in SQL), so a daily run costs the same on a city of a million people and
+    running it twice adds nothing."""
+    from django.db.models import CharField, Exists, OuterRef, Value
+    from django.db.models.functions import Cast, Concat
+    from simple_history.utils import bulk_create_with_history
+
+    from assessments.choices import TaskKind
+    from core.models import Task
+
+    today = today or timezone.localdate()
+    reached = Q(planned_end__lte=today)
+    kind = Case(When(reached, then=Value(TaskKind.TENURE_REACHED)), default=Value(TaskKind.TENURE_DUE))
+    rows = (
+        Placement.objects.filter(
+            status=c.PlacementStatus.ACTIVE, planned_end__lte=today + dt.timedelta(days=TENURE_NOTICE_DAYS)
+        )
+        .annotate(
+            kind=kind,
+            key=Concat(Value("placement-tenure:"), Cast("pk", CharField()), Value(":"), kind),
+        )
+        .exclude(Exists(Task.objects.filter(dedupe_key=OuterRef("key"))))
+        .values_list(
+            "pk",
+            "kind",
+            "key",
+            "planned_end",
+            "person_id",
+            "person__household_id",
+            "person__town_id",
+            "person__community_id",
+            "person__name",
+            "post__name",
+            "recorded_by_id",
+            "recorded_by__is_active",
+        )
+    )
+    titles = {
+        TaskKind.TENURE_DUE: _("公益性岗位即将期满：%(name)s（%(post)s，%(date)s 期满）"),
+        TaskKind.TENURE_REACHED: _(
+            "公益性岗位任职期满：%(name)s（%(post)s，%(date)s 期满），请办理离岗或转岗"
+        ),
+    }
+    tasks = [
+        Task(
+            kind=kind,
+            title=(titles[kind] % {"name": name, "post": post, "date": end.isoformat()})[:200],
+            household_id=household_id,
+            person_id=person_id,
+            town_id=town_id,
+            community_id=community_id,
+            assignee_id=worker_id if worker_active else None,
+            due_date=end,
+            dedupe_key=key,
+        )
+        for _pk, kind, key, end, person_id, household_id, town_id, community_id, name, post, worker_id, worker_active in rows
+    ]
+    bulk_create_with_history(tasks, Task, batch_size=1000)
+    return len(tasks)

@@ -2,6 +2,8 @@ from django.contrib import admin
 from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.models import tasks_follow_households
+
 from .models import AssistanceStatus, Division, Household, Person, PolicyParameter
 from .resources import DivisionResource, PolicyParameterResource
 
@@ -47,6 +49,10 @@ class HouseholdAdmin(NoDeleteMixin, SimpleHistoryAdmin):
     search_fields = ["code"]
     raw_id_fields = ["community", "grid"]
     list_select_related = ["town", "community"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        tasks_follow_households([obj.pk])  # a household moved here takes its tasks along
 
 
 @admin.register(Person)

@@ -2,7 +2,6 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 
 class DivisionLevel(models.TextChoices):
@@ -52,8 +51,8 @@ class Sex(models.TextChoices):
 class Relation(models.TextChoices):
     HEAD = "head", _("户主")
     SPOUSE = "spouse", _("配偶")
-    SON = "son", _("子")
-    DAUGHTER = "daughter", pgettext_lazy("relation to head", "女")
+    SON = "son", _("儿子")
+    DAUGHTER = "daughter", _("女儿")
     DAUGHTER_IN_LAW = "daughter_in_law", _("儿媳")
     SON_IN_LAW = "son_in_law", _("女婿")
     GRANDCHILD = "grandchild", _("孙子女")

@@ -8,12 +8,16 @@ inside the writer's transaction, so the counts commit (or roll back) with the ch
 ``communities``: areas the households were in before the change (a household moved away).
 """
 
+import threading
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 
 from django.db import transaction
 
 _listeners: list[Callable[[list[int]], None]] = []
 _in_transaction: list[Callable[..., None]] = []
+_once_per_run: set[Callable[..., None]] = set()
+_state = threading.local()
 
 
 def on_households_changed(callback: Callable[[list[int]], None]) -> None:
@@ -21,9 +25,25 @@ def on_households_changed(callback: Callable[[list[int]], None]) -> None:
         _listeners.append(callback)
 
 
-def on_households_written(callback: Callable[..., None]) -> None:
+def on_households_written(callback: Callable[..., None], *, every_batch: bool = True) -> None:
+    """``every_batch=False``: a listener whose cost is its communities', not its households';
+    inside ``batches()`` it is left out, and the run calls ``households_written`` once at the end
+    with everything it wrote (200 batches of a 1M-person sweep would recount the city 200 times)."""
     if callback not in _in_transaction:
         _in_transaction.append(callback)
+    if not every_batch:
+        _once_per_run.add(callback)
+
+
+@contextmanager
+def batches():
+    """A run of committed batches that ends with one ``households_written`` of all it wrote."""
+    depth = getattr(_state, "batches", 0)
+    _state.batches = depth + 1
+    try:
+        yield
+    finally:
+        _state.batches = depth
 
 
 def households_written(
@@ -34,7 +54,10 @@ def households_written(
     ids = sorted({int(i) for i in household_ids if i})
     areas = sorted({int(i) for i in communities if i})
     if ids or areas or everyone:
+        in_batches = getattr(_state, "batches", 0) > 0
         for callback in list(_in_transaction):
+            if in_batches and callback in _once_per_run:
+                continue
             callback(ids, communities=areas, everyone=everyone)
 
 

@@ -150,6 +150,8 @@ class Household(models.Model):
         indexes = [
             models.Index(fields=["town", "status"]),
             models.Index(fields=["community", "status"]),
+            # The push after a sweep finds the households written since its last run.
+            models.Index(fields=["updated_at"], name="household_updated_at"),
         ]
 
     def __str__(self):
@@ -322,6 +324,8 @@ class Person(models.Model):
         indexes = [
             models.Index(fields=["household", "relation"]),
             models.Index(fields=["birth_date"]),
+            # The push after a sweep finds the people written since its last run.
+            models.Index(fields=["updated_at"], name="person_updated_at"),
             # Area lists in their default order (newest first) and the name searches.
             models.Index(fields=["town", "id"], name="person_town_id"),
             # Covering (PostgreSQL): the summary recount of a community reads only this index.
@@ -429,6 +433,8 @@ class AssistanceStatus(models.Model):
             # The nightly pass finds statuses that began or ended since the last night.
             models.Index(fields=["start_date"]),
             models.Index(fields=["end_date"]),
+            # The push after a sweep finds the statuses recorded since its last run.
+            models.Index(fields=["created_at"], name="status_created_at"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from core import privacy
 from core.concurrency import claim_version
-from core.models import RevealLog, Task
+from core.models import RevealLog, Task, tasks_follow_households
 
 from . import choices as c
 from .hooks import households_changed
@@ -61,6 +61,8 @@ def household_update(*, household: Household, user, data: dict, version: int | N
     household.full_clean()
     claim_version(household, expected=version)
     household.save()
+    if household.community_id != was_in:
+        tasks_follow_households([household.pk])  # the task lists scope by the task's own area
     households_changed([household.pk], communities=[was_in])
     return household
 
@@ -237,6 +239,9 @@ def ask_to_end_statuses(*, person: Person, user) -> Task | None:
                 "请在人员页逐项“终止”上述救助身份（填写终止日期）；下次名单导入中该人员不在名单时，系统也会终止其状态。"
             ),
             "household_id": person.household_id,
+            # The person row carries its household's area (and so does the task).
+            "town_id": person.town_id,
+            "community_id": person.community_id,
             "person": person,
             "assignee": user if user.can_write and not user.sees_whole_city else None,
             "due_date": dt.date.today() + dt.timedelta(days=7),

@@ -29,6 +29,7 @@ from django.db import DatabaseError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.models import Task
 from households import choices as c
 from households.hooks import households_changed
 from households.models import AssistanceStatus, Household, Person
@@ -1120,6 +1121,14 @@ class Pipeline:
             f"OR households_person.household_id IN (SELECT household_id FROM {HH} WHERE NOT is_new "
             "AND changes <> '')) AND (households_person.town_id <> h.town_id "
             "OR households_person.community_id <> h.community_id)"
+        )
+        # So do their tasks (core.models.tasks_follow_households, set-based): task lists scope by them.
+        task = Task._meta.db_table
+        self.sql(
+            f"UPDATE {task} SET town_id = h.town_id, community_id = h.community_id "
+            f"FROM households_household h WHERE h.id = {task}.household_id AND {task}.household_id IN "
+            f"(SELECT household_id FROM {HH} WHERE NOT is_new AND changes <> '') "
+            f"AND ({task}.town_id <> h.town_id OR {task}.community_id <> h.community_id)"
         )
 
         # Statuses (on PostgreSQL, new people's are already written).

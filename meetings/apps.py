@@ -10,7 +10,7 @@ class MeetingsConfig(AppConfig):
         from accounts.choices import Role
         from core.scoping import register_household_scope
 
-        from .models import case_household_ids
+        from .models import case_household_ids, liaison_rows
 
         register_household_scope(Role.SECRETARIAT, case_household_ids)
-        register_household_scope(Role.DEPARTMENT_LIAISON, case_household_ids)
+        register_household_scope(Role.DEPARTMENT_LIAISON, case_household_ids, liaison_rows)

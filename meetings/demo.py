@@ -109,17 +109,9 @@ def make_demo_meetings() -> dict:
     by_household = {}
     for need in needs:
         by_household.setdefault(need.household_id, []).append(need)
-    picks, used = [], set()
-    for domain in SUMMARY_DOMAINS:
-        # 花苑 households first: the community worker escalates, the town endorses.
-        candidates = sorted(
-            (h for h, ns in by_household.items() if h not in used and any(n.domain == domain for n in ns)),
-            key=lambda h: (by_household[h][0].household.community.name != "花苑社区", h),
-        )
-        if not candidates:
-            return {"logins": rows, "cases": 0}
-        picks.append(candidates[0])
-        used.add(candidates[0])
+    picks = _pick_households(by_household, users)
+    if not picks:
+        return {"logins": rows, "cases": 0}
     huayuan_households = {h for h in picks if by_household[h][0].household.community.name == "花苑社区"}
     today = timezone.localdate()
     departments = {d.code: d for d in Department.objects.all()}
@@ -161,6 +153,46 @@ def make_demo_meetings() -> dict:
                 held = meetings["first"] if i in (6, 7) else meetings["second"]
                 _resolve(case, held, i, mishu, renshe, departments, today)
     return {"logins": rows, "cases": len(cases), "meetings": len(meetings)}
+
+
+def _pick_households(by_household: dict, users: dict) -> list[int]:
+    """One 东区 household per summary, with an open need of its domain. A small demo city may have
+    no such need left for a domain: then a household of the town without one gets it recorded, as
+    the worker who met the family would have (so every size of demo has its joint cases)."""
+    from assistance.choices import NeedSource
+    from assistance.services import need_record
+    from households.models import Household
+
+    picks, used = [], set()
+    for i, domain in enumerate(SUMMARY_DOMAINS):
+        # 花苑 households first: the community worker escalates, the town endorses.
+        candidates = sorted(
+            (h for h, ns in by_household.items() if h not in used and any(n.domain == domain for n in ns)),
+            key=lambda h: (by_household[h][0].household.community.name != "花苑社区", h),
+        )
+        if not candidates:
+            household = (
+                Household.objects.filter(town__name="东区街道", status="active")
+                .exclude(pk__in=used)
+                .select_related("community")
+                .order_by("pk")
+                .first()
+            )
+            if household is None:
+                break  # a tiny demo town: as many cases as it has households
+            author = users["huayuan"] if household.community.name == "花苑社区" else users["dongqu"]
+            need = need_record(
+                user=author,
+                household=household,
+                domain=domain,
+                description=SUMMARIES[i].split("，")[0],
+                source=NeedSource.VISIT,
+            )
+            by_household.setdefault(household.pk, []).append(need)
+            candidates = [household.pk]
+        picks.append(candidates[0])
+        used.add(candidates[0])
+    return picks
 
 
 def _meetings(mishu, departments, today):

@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.filters import IdFilter
-from households.filtersets import _towns
+from households.filtersets import _communities, _towns
 
 from . import choices as c
 from .models import Department, JointCase, Meeting, ResolutionTask
@@ -29,12 +29,15 @@ class JointCaseFilterSet(filters.FilterSet):
     town = filters.ModelChoiceFilter(
         label=_("镇街"), queryset=_towns, field_name="household__town", empty_label=_("全部")
     )
+    community = filters.ModelChoiceFilter(
+        label=_("村（社区）"), queryset=_communities, field_name="household__community", empty_label=_("全部")
+    )
     meeting = IdFilter(label=_("会议"), field_name="meeting_id", widget=forms.HiddenInput)
     household = IdFilter(label=_("家庭"), field_name="household_id", widget=forms.HiddenInput)
 
     class Meta:
         model = JointCase
-        fields = ["state", "status", "town", "meeting", "household"]
+        fields = ["state", "status", "town", "community", "meeting", "household"]
 
     def filter_state(self, queryset, name, value):
         if value == "open":
@@ -63,10 +66,20 @@ class ResolutionTaskFilterSet(filters.FilterSet):
     status = filters.ChoiceFilter(label=_("状态"), choices=c.TaskStatus.choices, empty_label=_("全部"))
     department = filters.ModelChoiceFilter(label=_("责任单位"), queryset=_departments, empty_label=_("全部"))
     case = IdFilter(label=_("案件"), field_name="case_id", widget=forms.HiddenInput)
+    # The managers' dashboard links here per area (issue #14).
+    town = filters.ModelChoiceFilter(
+        label=_("镇街"), queryset=_towns, field_name="case__household__town", empty_label=_("全部")
+    )
+    community = filters.ModelChoiceFilter(
+        label=_("村（社区）"),
+        queryset=_communities,
+        field_name="case__household__community",
+        empty_label=_("全部"),
+    )
 
     class Meta:
         model = ResolutionTask
-        fields = ["state", "status", "department", "case"]
+        fields = ["state", "status", "department", "town", "community", "case"]
 
     def filter_state(self, queryset, name, value):
         if value == "open":

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from assistance.models import Need
 from core.concurrency import VersionedFormMixin
 from core.scoping import CHANGE
+from core.widgets import with_prompt
 
 from . import choices as c
 from .models import Department, JointCase, Meeting
@@ -52,7 +53,7 @@ class CaseEditForm(VersionedFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
 
 
-class CaseTransitionForm(forms.Form):
+class CaseTransitionForm(VersionedFormMixin, forms.Form):
     to = forms.ChoiceField(label=_("办理为"), choices=())
     note = forms.CharField(
         label=_("意见"),
@@ -63,7 +64,7 @@ class CaseTransitionForm(forms.Form):
     )
 
     def __init__(self, *args, user=None, case=None, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, record=case, **kwargs)
         allowed = allowed_steps(case, user) if case and user else []
         labels = {
             c.CaseStatus.ENDORSED: _("审核通过，报联席会议"),
@@ -71,7 +72,7 @@ class CaseTransitionForm(forms.Form):
             c.CaseStatus.SUBMITTED: _("重新提交"),
             c.CaseStatus.WITHDRAWN: _("撤回"),
         }
-        self.fields["to"].choices = [(s, labels[s]) for s in allowed]
+        self.fields["to"].choices = with_prompt((s, labels[s]) for s in allowed)
 
 
 class ScheduleForm(forms.Form):
@@ -104,7 +105,7 @@ class ReportForm(VersionedFormMixin, forms.Form):
     def __init__(self, *args, user=None, task=None, **kwargs):
         super().__init__(*args, record=task, **kwargs)
         allowed = TASK_LIFECYCLE.allowed(task.status) if task else ()
-        self.fields["status"].choices = [(s, TASK_LIFECYCLE.label(s)) for s in allowed]
+        self.fields["status"].choices = with_prompt((s, TASK_LIFECYCLE.label(s)) for s in allowed)
 
 
 class MeetingForm(VersionedFormMixin, forms.ModelForm):
@@ -126,10 +127,10 @@ class MeetingForm(VersionedFormMixin, forms.ModelForm):
         self.fields["departments"].queryset = _active_departments(user)
 
 
-class MeetingTransitionForm(forms.Form):
+class MeetingTransitionForm(VersionedFormMixin, forms.Form):
     to = forms.ChoiceField(label=_("会议状态"), choices=())
 
     def __init__(self, *args, user=None, meeting=None, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, record=meeting, **kwargs)
         allowed = MEETING_LIFECYCLE.allowed(meeting.status) if meeting else ()
-        self.fields["to"].choices = [(s, MEETING_LIFECYCLE.label(s)) for s in allowed]
+        self.fields["to"].choices = with_prompt((s, MEETING_LIFECYCLE.label(s)) for s in allowed)

@@ -5,8 +5,10 @@ resolved through tasks for named departments, each followed to the end by progre
 Who sees what (the scoping choke point, core/scoping.py): workers see the cases of households in
 their area; the secretariat sees every case the towns have endorsed; a department liaison sees the
 cases on the agenda of a meeting their department attends and the cases with a task for their
-department. Both roles see those households (masked) and nothing else: meetings/apps.py registers
-``case_household_ids`` with core.scoping.
+department. The secretariat sees those households (masked) and nothing else; a liaison sees of them
+only the needs their cases concern (PIPL, minimum necessary): no household or member page, no
+income, screening or other need. meetings/apps.py registers ``case_household_ids`` and, for
+liaisons, ``liaison_rows`` with core.scoping.
 """
 
 import datetime as dt
@@ -126,6 +128,17 @@ def case_household_ids(user):
     return JointCase.objects.filter(pk__in=visible_case_ids(user)).values("household_id")
 
 
+def liaison_rows(user, model):
+    """What a department liaison sees of their cases' households (core.scoping ROW_SCOPES): the
+    needs the cases concern, nothing else (no members, income, screening, other needs; PIPL,
+    minimum necessary). The case page shows the rest the department needs to act."""
+    if model._meta.label == "assistance.Need":
+        return JointCase.needs.through.objects.filter(jointcase_id__in=visible_case_ids(user)).values(
+            "need_id"
+        )
+    return None
+
+
 class JointCaseQuerySet(scoped_queryset("household__")):
     volunteers_see = False
 
@@ -194,6 +207,12 @@ class JointCase(models.Model):
         indexes = [
             models.Index(fields=["-created_at", "-id"], name="jointcase_newest"),
             models.Index(fields=["status", "-created_at", "-id"], name="jointcase_status_newest"),
+            # The case list's default view (办理情况 = 未办结), newest first: one index range.
+            models.Index(
+                fields=["-created_at", "-id"],
+                condition=Q(status__in=[s.value for s in c.OPEN_CASE_STATUSES]),
+                name="jointcase_open_newest",
+            ),
             models.Index(fields=["meeting", "agenda_order"]),
         ]
         constraints = [models.UniqueConstraint(fields=["year", "seq"], name="jointcase_number_unique")]
@@ -329,6 +348,9 @@ class ResolutionTask(models.Model):
         indexes = [
             models.Index(fields=["status", "deadline", "id"], name="resolution_due"),
             models.Index(fields=["department", "status", "deadline"], name="resolution_department_due"),
+            # The list's order (deadline, then the newest): the first page walks it and joins 25
+            # rows, instead of joining and sorting every open task with its household.
+            models.Index(fields=["deadline", "-id"], name="resolution_deadline_order"),
         ]
         constraints = [
             models.CheckConstraint(

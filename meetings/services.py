@@ -159,7 +159,9 @@ def allowed_steps(case: JointCase, user) -> list[str]:
     return steps
 
 
-def case_transition(*, case: JointCase, to: str, user, note: str = "") -> JointCase:
+def case_transition(
+    *, case: JointCase, to: str, user, note: str = "", expected_version: int | None = None
+) -> JointCase:
     """Endorse, return, resubmit or withdraw a case (the agenda and closing have their own steps)."""
     if to not in MANUAL_CASE_STEPS:
         raise ValidationError(_("该操作请在会议或决议事项中进行。"))
@@ -182,6 +184,7 @@ def case_transition(*, case: JointCase, to: str, user, note: str = "") -> JointC
     elif not (_case_in_reach(case, user) and user.can_write):
         raise ValidationError(_("您不能办理该案件。"))
     with transaction.atomic():
+        claim_version(case, expected=expected_version)
         CASE_LIFECYCLE.move(case, to, user=user, **fields)
         if to == S.WITHDRAWN:
             _release_needs(case, user, note)
@@ -270,13 +273,14 @@ def meeting_update(*, meeting: Meeting, user, expected_version: int | None = Non
     return meeting
 
 
-def meeting_transition(*, meeting: Meeting, to: str, user) -> Meeting:
+def meeting_transition(*, meeting: Meeting, to: str, user, expected_version: int | None = None) -> Meeting:
     """Held (on or after its date) or cancelled (its agenda goes back to 待列入议程)."""
     _require_secretariat(user)
     MEETING_LIFECYCLE.check(meeting.status, to)
     if to == M.HELD and meeting.held_on > timezone.localdate():
         raise ValidationError(_("会议日期未到，不能标记为已召开。"))
     with transaction.atomic():
+        claim_version(meeting, expected=expected_version)
         MEETING_LIFECYCLE.move(meeting, to, user=user)
         if to == M.CANCELLED:
             for case in JointCase.objects.filter(meeting=meeting, status=S.ON_AGENDA):

@@ -9,6 +9,8 @@ class StatsConfig(AppConfig):
     def ready(self):
         from households.hooks import on_households_written
 
-        from . import services
+        from . import monthly, services, uptake
 
         on_households_written(services.on_households_written)
+        on_households_written(monthly.on_households_written, every_batch=False)
+        on_households_written(uptake.on_households_written, every_batch=False)

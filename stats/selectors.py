@@ -15,8 +15,12 @@ from .models import ANY, HouseholdTally, PersonTally, TallyRun
 
 
 def area_filter(user, *, town_id: int | None = None, community_id: int | None = None) -> Q | None:
-    """The summary rows inside the user's area (and the chosen town/community), or None."""
+    """The summary rows inside the user's area (and the chosen town/community), or None.
+    None also for the joint meeting's case roles (secretariat, liaisons): they see the households
+    of their cases, whatever division their account names, never an area's figures."""
     if user is None or not user.is_authenticated or not user.is_active or user.is_volunteer:
+        return None
+    if getattr(user, "is_case_role", False):
         return None
     if user.sees_whole_city:
         area = Q()
@@ -48,7 +52,8 @@ def counts_by(area: Q, field: str, *, group: str | None = ANY, kind: str | None 
     """{value of ``field``: persons} over the area, e.g. ``counts_by(area, "group", group=None)``
     gives persons per group; ``field`` may be "group", "kind", "town_id", "community_id"...
     ``group``/``kind`` None means "each group/kind" (the "" rows left out)."""
-    rows = PersonTally.objects.filter(area)
+    # Rows a write emptied stay until the next full recount (stats.services): not a value here.
+    rows = PersonTally.objects.filter(area, persons__gt=0)
     rows = rows.exclude(group=ANY) if group is None else rows.filter(group=group)
     rows = rows.exclude(kind=ANY) if kind is None else rows.filter(kind=kind)
     if status is not None:

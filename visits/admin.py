@@ -51,6 +51,11 @@ class FrequencyAdmin(NoDeleteMixin, SimpleHistoryAdmin):
     list_display = ["group", "tier", "interval_days", "effective_from", "note"]
     list_filter = ["group", "tier"]
 
+    def save_model(self, request, obj, form, change):
+        from .services import frequency_save
+
+        frequency_save(user=request.user, frequency=obj)  # every due date may move
+
 
 @admin.register(Visit)
 class VisitAdmin(NoDeleteMixin, SimpleHistoryAdmin):

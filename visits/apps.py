@@ -13,3 +13,9 @@ class VisitsConfig(AppConfig):
         from .selectors import paired_household_ids
 
         register_household_scope(Role.VOLUNTEER, paired_household_ids)
+
+        from households.hooks import on_households_written
+
+        from . import services
+
+        on_households_written(services.on_households_written)

@@ -2,8 +2,8 @@
 pairings for most households that need visits (some left unpaired), a year of visits with
 realistic gaps (some households now overdue), and monthly community activities.
 
-Deterministic and idempotent (made once, when no demo visits exist); every table is written in
-bulk, so the whole step takes seconds, not minutes.
+Deterministic and idempotent (made once, when no demo visits exist); pairings and visits are
+written set-based in SQL (with their history rows), so a million-person city takes minutes.
 """
 
 import datetime as dt
@@ -17,7 +17,7 @@ from households.demo import GIVEN, SURNAMES
 from households.models import Division, Person
 
 from . import choices as c
-from .models import Activity, Pairing, Team, TeamMember, Visit, VisitService
+from .models import Activity, Pairing, Team, TeamMember, Visit
 
 CITY_TEAMS = 284
 TEAM_KINDS = [
@@ -56,19 +56,22 @@ def make_demo_visits(
     users = {u.username: u for u in User.objects.filter(username__in=["admin", "dongqu", "huayuan"])}
     if len(users) < 3 or (not top_up and Visit.objects.filter(recorded_by__in=users.values()).exists()):
         return {}
+    from .services import schedule_refresh
+
     screen_if_never_screened()
     rng = random.Random(seed)
     with transaction.atomic():
         teams = _teams(rng, users)
         _members(rng, teams)
-        pairings = _pairings(rng, teams, today)
-        visits = _visits(rng, pairings, users, today, days)
+        pairings_after = _pairings(rng, teams, today)
+        visits = _visits(rng, pairings_after, users, today, days)
         activities = 0 if top_up else _activities(rng, teams, users, today)
+        schedule_refresh(today=today)  # every household's row, once, after all the writes
     from .services import visit_reminders
 
     return {
         "teams": len(teams),
-        "pairings": len(pairings),
+        "pairings": Pairing.objects.filter(id__gt=pairings_after).count(),
         "visits": visits,
         "activities": activities,
         "overdue tasks": visit_reminders(today=today),
@@ -82,6 +85,22 @@ def screen_if_never_screened() -> None:
 
     if not GroupDecision.objects.exists():
         screening.rescreen(everyone=True)
+        _spread_first_decisions()
+
+
+def _spread_first_decisions(days: int = 540) -> None:
+    """The demo city is screened today in one sweep; a real city's people entered their groups
+    over the past years. Each first decision moves back 0..days-1 days (fixed per row), so that a
+    past month's report and the trend lines have figures, and this month has its new placements."""
+    from assessments.models import GroupDecision
+
+    now = timezone.now()
+    this_month = timezone.localdate().day  # every eighth stays in this month: its new placements
+    rows = list(GroupDecision.objects.filter(ended_at__isnull=True).only("pk", "decided_at"))
+    for row in rows:
+        back = row.pk % this_month if row.pk % 8 == 0 else row.pk * 7919 % days
+        row.decided_at = min(row.decided_at, now) - dt.timedelta(days=back)
+    GroupDecision.objects.bulk_update(rows, ["decided_at"], batch_size=2000)
 
 
 def _teams(rng, users) -> dict[int, list[Team]]:
@@ -134,77 +153,155 @@ def _members(rng, teams) -> None:
     bulk_create_with_history(members, TeamMember, batch_size=2000)
 
 
-def _pairings(rng, teams, today) -> list[tuple]:
-    """Pair about 93% of the households that need visits not yet paired; returns the new pairings
-    as (household id, team, interval, paired on)."""
-    from .selectors import visit_households
-
-    rows = visit_households(today=today).values_list("pk", "community_id", "interval", "paired_on")
-    new, paired = [], []
-    for pk, community_id, interval, paired_on in rows:
-        team_list = teams.get(community_id)
-        if not team_list or interval is None:
-            continue
-        team = team_list[pk % len(team_list)]
-        if paired_on is not None or rng.random() < 0.07:
-            continue  # paired already, or left unpaired: the coverage page lists them
-        paired_on = today - dt.timedelta(days=rng.randint(200, 400))
-        new.append(Pairing(team=team, household_id=pk, started_on=paired_on))
-        paired.append((pk, team, interval, paired_on))
-    bulk_create_with_history(new, Pairing, batch_size=2000)
-    return paired
+# Pairings and visits are written with INSERT ... SELECT (a million-person city has ~150k
+# households to pair and ~3M visits: minutes in SQL, hours as Python objects). "Random" choices
+# are hashes of the ids, so a run is deterministic. The same SQL runs on SQLite (tests) and
+# PostgreSQL, through the few spellings in _dialect().
 
 
-def _visit_days(rng, interval: int, since: dt.date, today: dt.date, span: int = 365) -> list[dt.date]:
-    """On time mostly; one household in eight stopped being visited a while ago (overdue now)."""
-    stop = today
-    if rng.random() < 0.12:
-        stop = today - dt.timedelta(days=int(interval * rng.uniform(1.2, 3)))
-    days, day = (
-        [],
-        max(since, today - dt.timedelta(days=span)) + dt.timedelta(days=rng.randint(0, interval - 1)),
+def _dialect():
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return {
+            "add": lambda d, n: f"({d} + ({n})::integer)",
+            "max": "GREATEST",
+            "at": lambda d: f"(({d})::timestamp + interval '10 hours') AT TIME ZONE 'Asia/Shanghai'",
+        }
+    return {
+        "add": lambda d, n: f"date({d}, ({n}) || ' days')",
+        "max": "MAX",
+        "at": lambda d: f"datetime({d}, '+2 hours')",  # 10:00 in Zhongshan, stored as UTC
+    }
+
+
+def _execute(sql: str, params=()) -> int:
+    from django.db import connection
+
+    # The SQL below writes modulo as " % "; with parameters the driver needs it doubled.
+    with connection.cursor() as cursor:
+        cursor.execute(sql.replace(" % ", " %% "), list(params))
+        return cursor.rowcount
+
+
+def _max_id(model) -> int:
+    from django.db.models import Max
+
+    return model.objects.aggregate(m=Max("id"))["m"] or 0
+
+
+def _history(model, fields: list[str], after: int, now) -> None:
+    """One '+' history row per row made above ``after`` (what bulk_create_with_history writes)."""
+    history = model.history.model._meta.db_table
+    columns = ", ".join(fields)
+    _execute(
+        f"INSERT INTO {history} (id, {columns}, history_date, history_type) "
+        f"SELECT id, {columns}, %s, '+' FROM {model._meta.db_table} WHERE id > %s",
+        [now, after],
     )
-    while day <= stop:
-        days.append(day)
-        day += dt.timedelta(days=max(1, int(interval * rng.uniform(0.55, 1.05))))
-    return days
 
 
-def _visits(rng, pairings, users, today, span: int = 365) -> int:
-    visits, services, members = [], [], []
-    member_ids = dict(TeamMember.objects.order_by("team_id", "id").values_list("team_id", "id"))
-    for household_id, team, interval, since in pairings:
-        for day in _visit_days(rng, interval, since, today, span):
-            visits.append(_visit(rng, household_id, team, day, users))
-    bulk_create_with_history(visits, Visit, batch_size=5000)
-    for visit in visits:
-        codes = {c.Service.CONDOLENCE} | {s for s in c.Service.values if rng.random() < 0.08}
-        services += [VisitService(visit_id=visit.pk, service=s) for s in codes]
-        if visit.team_id in member_ids:
-            members.append(Visit.members.through(visit_id=visit.pk, teammember_id=member_ids[visit.team_id]))
-    VisitService.objects.bulk_create(services, batch_size=10000)
-    Visit.members.through.objects.bulk_create(members, batch_size=10000)
-    return len(visits)
+def _pairings(rng, teams, today) -> int:
+    """Pair about 93% of the households that need visits and are not paired yet (read from the
+    schedule table, refreshed first), each with one of its community's teams; returns the id
+    below the new pairings."""
+    from .services import schedule_refresh
+
+    schedule_refresh(today=today)
+    eligible = sorted(t.pk for team_list in teams.values() for t in team_list)
+    before = _max_id(Pairing)
+    if not eligible:
+        return before
+    d = _dialect()
+    marks = ", ".join(["%s"] * len(eligible))
+    _execute(
+        f"WITH t AS (SELECT id, division_id, ROW_NUMBER() OVER (PARTITION BY division_id ORDER BY id) - 1 AS rn, "
+        f"COUNT(*) OVER (PARTITION BY division_id) AS n FROM visits_team WHERE id IN ({marks})) "
+        f"INSERT INTO visits_pairing (team_id, household_id, member_id, started_on, ended_on, end_reason) "
+        f"SELECT t.id, s.household_id, NULL, {d['add']('%s', '-(200 + (s.household_id * 7919) % 201)')}, NULL, '' "
+        f"FROM visits_householdschedule s JOIN t ON t.division_id = s.community_id AND t.rn = s.household_id % t.n "
+        f"WHERE NOT s.paired AND s.interval_days IS NOT NULL AND (s.household_id * 2654435761) % 100 >= 7",
+        [*eligible, today],
+    )
+    fields = ["started_on", "ended_on", "end_reason", "household_id", "team_id", "member_id"]
+    _history(Pairing, fields, before, timezone.now())
+    return before
 
 
-def _visit(rng, household_id, team, day, users) -> Visit:
-    method = rng.choices(c.VisitMethod.values, weights=[75, 20, 5])[0]
-    hazard = rng.random() < 0.03
-    problem = rng.choice(PROBLEMS) if rng.random() < 0.04 else ""
-    at = timezone.make_aware(dt.datetime.combine(day, dt.time(rng.randint(9, 17), rng.randint(0, 59))))
-    return Visit(
-        household_id=household_id,
-        team=team,
-        visited_on=day,
-        method=method,
-        health=rng.choices(c.Health.values, weights=[60, 30, 9, 1])[0],
-        electricity=c.Check.HAZARD if hazard else (c.Check.SAFE if method == "home" else c.Check.UNCHECKED),
-        gas=c.Check.SAFE if method == "home" else c.Check.UNCHECKED,
-        fire=c.Check.SAFE if method == "home" else c.Check.UNCHECKED,
-        carers_ok=True if rng.random() < 0.5 else None,
-        problems=problem,
-        recorded_by=team.responsible or users["admin"],
-        recorded_at=at,
+def _visits(rng, pairings_after: int, users, today, span: int = 365) -> int:
+    """Visits of the pairings above ``pairings_after``: every 55-105% of the interval from a
+    start within the last ``span`` days; one household in eight stopped being visited 1.2 to 3
+    intervals ago (overdue now). Returns how many were made."""
+    d = _dialect()
+    add, greatest = d["add"], d["max"]
+    before = _max_id(Visit)
+    hid = "p.household_id"
+    stop = f"CASE WHEN ({hid} * 13) % 100 < 12 THEN {add('%s', f'-(s.interval_days * (120 + ({hid} * 29) % 181) / 100)')} ELSE %s END"
+    first = add(f"{greatest}(p.started_on, {add('%s', f'-{int(span)}')})", f"({hid} * 31) % s.interval_days")
+    step = f"{greatest}(1, v.iv * (55 + (v.hid * 17 + v.n * 31) % 51) / 100)"
+    pick = "(v.hid * 7 + v.n * 13) % 100"
+    method = f"CASE WHEN {pick} < 75 THEN 'home' WHEN {pick} < 95 THEN 'phone' ELSE 'video' END"
+    health_pick = "(v.hid * 11 + v.n * 17) % 100"
+    health = (
+        f"CASE WHEN {health_pick} < 60 THEN 'good' WHEN {health_pick} < 90 THEN 'fair' "
+        f"WHEN {health_pick} < 99 THEN 'poor' ELSE 'urgent' END"
+    )
+    problem = (
+        "CASE "
+        + " ".join(f"WHEN (v.hid + v.n) % {len(PROBLEMS)} = {i} THEN %s" for i in range(len(PROBLEMS)))
+        + " END"
+    )
+    admin = users["admin"].pk
+    _execute(
+        f"WITH RECURSIVE plan AS ("
+        f"  SELECT p.household_id AS hid, p.team_id AS tid, s.interval_days AS iv, {first} AS first_on, {stop} AS stop_on"
+        f"  FROM visits_pairing p JOIN visits_householdschedule s ON s.household_id = p.household_id"
+        f"  WHERE p.id > %s AND p.ended_on IS NULL AND s.interval_days IS NOT NULL),"
+        f" v (hid, tid, iv, day, stop_on, n) AS ("
+        f"  SELECT hid, tid, iv, first_on, stop_on, 0 FROM plan WHERE first_on <= stop_on"
+        f"  UNION ALL SELECT v.hid, v.tid, v.iv, {add('v.day', step)}, v.stop_on, v.n + 1 FROM v"
+        f"  WHERE {add('v.day', step)} <= v.stop_on)"
+        f" INSERT INTO visits_visit (household_id, team_id, visited_on, method, health, electricity, gas, fire,"
+        f"  carers_ok, problems, next_due_on, notes, recorded_by_id, recorded_at, version)"
+        f" SELECT x.hid, x.tid, x.day, x.method, x.health,"
+        f"  CASE WHEN (x.hid * 5 + x.n * 3) % 100 < 3 THEN 'hazard' WHEN x.method = 'home' THEN 'safe' ELSE 'unchecked' END,"
+        f"  CASE WHEN x.method = 'home' THEN 'safe' ELSE 'unchecked' END,"
+        f"  CASE WHEN x.method = 'home' THEN 'safe' ELSE 'unchecked' END,"
+        f"  CASE WHEN (x.hid + x.n) % 2 = 0 THEN TRUE ELSE NULL END,"
+        f"  CASE WHEN (x.hid * 3 + x.n * 7) % 100 < 4 THEN x.problem ELSE '' END,"
+        f"  NULL, '', COALESCE(t.responsible_id, %s), {d['at']('x.day')}, 1"
+        f" FROM (SELECT v.*, {method} AS method, {health} AS health, {problem} AS problem FROM v) x"
+        f" JOIN visits_team t ON t.id = x.tid",
+        [today, today, today, pairings_after, admin, *PROBLEMS],
+    )
+    fields = [
+        "visited_on", "method", "health", "electricity", "gas", "fire", "carers_ok", "problems",
+        "next_due_on", "notes", "recorded_at", "version", "household_id", "need_id", "recorded_by_id", "team_id",
+    ]  # fmt: skip
+    _history(Visit, fields, before, timezone.now())
+    _visit_children(before)
+    # Counted, not the cursor's rowcount: SQLite reports -1 for a statement that starts with WITH.
+    return Visit.objects.filter(id__gt=before).count()
+
+
+def _visit_children(after: int) -> None:
+    """Services (探访慰问 always, each other one in ~8% of visits) and the team's last member."""
+    _execute(
+        "INSERT INTO visits_visitservice (visit_id, service) SELECT id, %s FROM visits_visit WHERE id > %s",
+        [c.Service.CONDOLENCE, after],
+    )
+    for i, code in enumerate(s for s in c.Service.values if s != c.Service.CONDOLENCE):
+        _execute(
+            "INSERT INTO visits_visitservice (visit_id, service) SELECT id, %s FROM visits_visit "
+            "WHERE id > %s AND (id * 7919 + %s * 104729) % 100 < 8",
+            [code, after, i],
+        )
+    through = Visit.members.through._meta.db_table
+    _execute(
+        f"INSERT INTO {through} (visit_id, teammember_id) SELECT v.id, m.mid FROM visits_visit v "
+        f"JOIN (SELECT team_id, MAX(id) AS mid FROM visits_teammember GROUP BY team_id) m ON m.team_id = v.team_id "
+        f"WHERE v.id > %s",
+        [after],
     )
 
 

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from core.export import Column, Columns
 
 from .choices import Service
-from .schedule import due_of
+from .schedule import due_from_row
 
 
 def _services(visit) -> str:
@@ -60,13 +60,13 @@ ACTIVITY_COLUMNS = Columns(
     select_related=("town", "community", "organiser_team", "organiser_provider"),
 )
 
-QUEUE_COLUMNS = Columns(
-    Column(label=_("家庭"), value=lambda h: str(h)),
+QUEUE_COLUMNS = Columns(  # rows of the schedule table (selectors.schedule_rows)
+    Column(label=_("家庭"), value=lambda row: str(row.household)),
     Column("town.name", _("镇街")),
     Column("community.name", _("村（社区）")),
-    Column("address"),
-    Column(label=_("上次探访"), value=lambda h: h.last_visit),
-    Column(label=_("应探访日期"), value=lambda h: due_of(h).on),
-    select_related=("town", "community"),
-    prefetch_related=("members",),
+    Column("household.address"),
+    Column(label=_("上次探访"), value=lambda row: row.last_visit_on),
+    Column(label=_("应探访日期"), value=lambda row: due_from_row(row).on),
+    select_related=("household", "town", "community"),
+    prefetch_related=("household__members",),
 )

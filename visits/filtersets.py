@@ -6,10 +6,9 @@ from django.utils.translation import gettext_lazy as _
 
 from core.filters import IdFilter
 from households.filtersets import _communities, _towns
-from households.models import Household
 
 from . import choices as c
-from .models import Activity, Pairing, Team, TeamMember, Visit
+from .models import Activity, HouseholdSchedule, Pairing, Team, TeamMember, Visit
 
 STATE_CHOICES = [
     ("required", _("需探访")),
@@ -20,6 +19,7 @@ STATE_CHOICES = [
     ("elderly_visited", _("本月已探访的特殊困难老年人")),
     ("elderly_unvisited", _("本月未探访的特殊困难老年人")),
 ]
+QUEUE_STATE_CHOICES = [*STATE_CHOICES[:4], ("due_soon", _("近期应探访（7天内）")), *STATE_CHOICES[4:]]
 
 
 def _date_range(field: str, label):
@@ -31,12 +31,19 @@ def _date_range(field: str, label):
 class TeamFilterSet(filters.FilterSet):
     q = filters.CharFilter(label=_("队伍名称"), field_name="name", lookup_expr="icontains")
     team_type = filters.ChoiceFilter(label=_("队伍类型"), choices=c.TeamType.choices, empty_label=_("全部"))
-    town = filters.ModelChoiceFilter(label=_("镇街"), queryset=_towns, field_name="division__parent")
+    # field_name: the schema reads its type (an id) from the model field; the method does the filtering
+    town = filters.ModelChoiceFilter(
+        label=_("镇街"), queryset=_towns, field_name="division", method="filter_town"
+    )
     community = filters.ModelChoiceFilter(label=_("村（社区）"), queryset=_communities, field_name="division")
 
     class Meta:
         model = Team
         fields = ["q", "team_type", "town", "community", "is_active"]
+
+    def filter_town(self, queryset, name, value):
+        # The town's own teams too, so the list matches the dashboard's count of the town's teams.
+        return queryset.filter(division__path__startswith=value.path)
 
 
 class MemberFilterSet(filters.FilterSet):
@@ -92,30 +99,31 @@ class ActivityFilterSet(filters.FilterSet):
         fields = ["held_on", "kind", "town", "community", "team"]
 
 
-class VisitHouseholdFilterSet(filters.FilterSet):
-    """The households behind each number of the coverage page, and the queues (unpaired, overdue)."""
+class ScheduleFilterSet(filters.FilterSet):
+    """The queues (overdue, due soon, unpaired ...) and the households behind each number of the
+    coverage page: filters on the schedule table's own columns (town, community, state), so that
+    a queue is read from its index before any household is joined (selectors.schedule_rows)."""
 
     state = filters.ChoiceFilter(
-        label=_("探访情况"), choices=STATE_CHOICES, method="filter_state", empty_label=None
+        label=_("探访情况"), choices=QUEUE_STATE_CHOICES, method="filter_state", empty_label=None
     )
     town = filters.ModelChoiceFilter(label=_("镇街"), queryset=_towns)
     community = filters.ModelChoiceFilter(label=_("村（社区）"), queryset=_communities)
     team = IdFilter(label=_("队伍"), method="filter_team", widget=forms.HiddenInput)
 
     class Meta:
-        model = Household
+        model = HouseholdSchedule
         fields = ["state", "town", "community", "team"]
 
     def filter_state(self, queryset, name, value):
-        from .selectors import state_q
+        from .selectors import schedule_q
 
-        user = getattr(self.request, "user", None)
-        return queryset.filter(
-            state_q(value, self.today, user=user if user and user.is_authenticated else None)
-        )
+        return queryset.filter(schedule_q(value, self.today))
 
     def filter_team(self, queryset, name, value):
-        return queryset.filter(pairings__team_id=value, pairings__ended_on__isnull=True)
+        from .selectors import team_household_ids
+
+        return queryset.filter(household_id__in=team_household_ids(value))
 
     def __init__(self, *args, today=None, **kwargs):
         import datetime as dt

@@ -129,6 +129,7 @@ class Pairing(models.Model):
     started_on = models.DateField(_("结对日期"))
     ended_on = models.DateField(_("结束日期"), null=True, blank=True)
     end_reason = models.CharField(_("结束原因"), max_length=200, blank=True)
+    version = version_field()
 
     objects = scoped_queryset("household__").as_manager()
     history = HistoricalRecords()
@@ -279,7 +280,8 @@ class ActivityQuerySet(models.QuerySet):
         if user.is_volunteer:
             teams = Team.objects.restrict(user)
             return self.filter(organiser_team__in=teams) if action == VIEW else self.none()
-        area = area_q(user, "", action)
+        # An activity is no household: the case roles, whose reach is a set of households, see none.
+        area = area_q(user, "", action, households=False)
         return self.filter(area) if area.children else self.all()
 
 
@@ -366,3 +368,65 @@ class VisitHousehold(Household):
         proxy = True
         verbose_name = _("需探访家庭")
         verbose_name_plural = _("需探访家庭")
+
+
+class ScheduleQuerySet(scoped_queryset("household__")):
+    area_prefix = ""  # the row carries its household's town and community: no join to scope
+    # A volunteer sees the rows of their paired households (when each is due), nothing else;
+    # the queue and coverage pages stay closed to them (NoVolunteers).
+    volunteers_see = True
+
+
+class HouseholdSchedule(models.Model):
+    """What visits/schedule.py computes for one household that requires visits, kept as a row so
+    that queues and coverage read an index instead of recomputing the city (visits.services
+    .schedule_refresh writes it, set-based, inside each writing transaction; a nightly task redoes
+    all). Dates only: "overdue" (due_on < today) and "visited this month" (last_visit_on >= the
+    1st) are compared when read, so the rows need not change as days pass. No history: derived."""
+
+    household = models.OneToOneField(
+        "households.Household",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="visit_schedule",
+        verbose_name=_("家庭"),
+    )
+    town = models.ForeignKey("households.Division", on_delete=models.CASCADE, related_name="+")
+    community = models.ForeignKey("households.Division", on_delete=models.CASCADE, related_name="+")
+    paired = models.BooleanField(_("已结对"))
+    paired_on = models.DateField(_("结对日期"), null=True)
+    interval_days = models.PositiveSmallIntegerField(_("探访周期（天）"), null=True)
+    last_visit_on = models.DateField(_("上次探访"), null=True)
+    next_due_on = models.DateField(_("下次探访日期"), null=True)  # set by the last visitor
+    event_on = models.DateField(_("重大事件日期"), null=True)  # the earliest one left unvisited
+    elderly = models.BooleanField(_("特殊困难老年人"))
+    due_on = models.DateField(_("应探访日期"), null=True)
+    due_reason = models.CharField(_("原因"), max_length=8, choices=c.DueReason.choices)
+    refreshed_at = models.DateTimeField()
+
+    objects = ScheduleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("探访计划")
+        verbose_name_plural = _("探访计划")
+        indexes = [
+            models.Index(fields=["town", "due_on"], name="schedule_town_due"),
+            models.Index(fields=["community", "due_on"], name="schedule_community_due"),
+            # The queues (overdue, due soon) of a town, a community or the city: paired rows in
+            # the order the page shows them, so a page (and a keyset page however deep) reads
+            # 25 index entries. Paired rows always have a due date.
+            models.Index(
+                fields=["town", "due_on", "household"], condition=Q(paired=True), name="schedule_town_queue"
+            ),
+            models.Index(
+                fields=["community", "due_on", "household"],
+                condition=Q(paired=True),
+                name="schedule_community_queue",
+            ),
+            models.Index(
+                fields=["due_on", "household"], condition=Q(paired=True), name="schedule_city_queue"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.household_id}: {self.due_on}"

@@ -215,6 +215,11 @@ class Due:
     reason: str
 
 
+def due_from_row(household) -> Due:
+    """The due date of a schedule row (selectors.schedule_rows)."""
+    return Due(household.due_on, DueReason(household.due_reason or DueReason.NEVER))
+
+
 def due_of(household) -> Due:
     """The due date of one annotated household (for the rows on a page; no query)."""
     base = max((d for d in (household.last_visit, household.paired_on) if d), default=None)
@@ -233,3 +238,109 @@ def due_of(household) -> Due:
             candidates.append((event + dt.timedelta(days=1), DueReason.EVENT))
     on, reason = min(candidates)
     return Due(on, reason)
+
+
+# ---------------------------------------------------------------------------------------------
+# The schedule table (HouseholdSchedule): the same facts, written once per change, read by index
+
+
+def schedule_facts(today: dt.date, freqs: dict, household_ids=None):
+    """One row of facts per active household that requires visits (``household_ids``: only
+    these): what with_schedule annotates, whether a member is elderly, and the earliest major
+    event left unvisited (overdue_q's events: any of them late makes the household late)."""
+    from assessments.choices import AlertStatus, Group, Tier
+    from assessments.models import Alert, GroupDecision
+    from households.choices import RecordStatus
+    from households.models import Household
+
+    households = Household.objects.filter(status=RecordStatus.ACTIVE).filter(required_q(freqs))
+    if household_ids is not None:
+        households = households.filter(pk__in=household_ids)
+    facts = with_schedule(households, today, freqs)
+    after = Coalesce(OuterRef("last_visit"), Value(dt.date(1, 1, 1)))
+    risk = (
+        GroupDecision.objects.filter(person__household=OuterRef("pk"), active=True, tier=Tier.HIGH_RISK)
+        .annotate(day=TruncDate("decided_at"))
+        .filter(day__gt=after)
+    )
+    alerts = (
+        Alert.objects.filter(
+            person__household=OuterRef("pk"),
+            confirmed=True,
+            status__in=[AlertStatus.VERIFIED, AlertStatus.HANDLED, AlertStatus.CLOSED],
+            verified_at__isnull=False,
+        )
+        .annotate(day=TruncDate("verified_at"))
+        .filter(day__gt=after)
+    )
+
+    def first_day(queryset):
+        return Subquery(
+            queryset.order_by().values("person__household").annotate(v=Min("day")).values("v")[:1]
+        )
+
+    return facts.annotate(
+        risk_first=first_day(risk),
+        alert_first=first_day(alerts),
+        elderly=Exists(_decisions().filter(group=Group.ELDERLY)),
+        # Named columns: the SQL around this query refers to them by these names.
+        hid=F("pk"),
+        hid_town=F("town_id"),
+        hid_community=F("community_id"),
+    ).values_list(
+        "hid",
+        "hid_town",
+        "hid_community",
+        "paired_on",
+        "interval",
+        "last_visit",
+        "last_next_due",
+        "risk_first",
+        "alert_first",
+        "elderly",
+    )
+
+
+FAR = "9999-12-31"
+INTERVAL = 'f."interval"'  # a keyword in PostgreSQL: quoted
+
+
+def _sql_dialect(vendor: str):
+    """(add days to a date, the least of non-null dates as FAR-padded, a date literal)."""
+    if vendor == "postgresql":
+        return (lambda d, n: f"({d} + ({n})::integer)", "LEAST", lambda s: f"DATE '{s}'")
+    return (lambda d, n: f"date({d}, '+' || ({n}) || ' days')", "MIN", lambda s: f"'{s}'")
+
+
+def schedule_select_sql(facts_sql: str, vendor: str) -> str:
+    """The table's columns from the facts (schedule_facts), as due_of reads them: due on the
+    earliest of (base + interval, the visitor's next date, the day after an unvisited event),
+    where base is the later of the last visit and the pairing; the reason as due_of ties it."""
+    add_days, least, date = _sql_dialect(vendor)
+    far = date(FAR)
+
+    def pad(expr):
+        return f"COALESCE({expr}, {far})"
+
+    base = (
+        "CASE WHEN f.last_visit IS NULL THEN f.paired_on "
+        "WHEN f.paired_on IS NULL OR f.last_visit >= f.paired_on THEN f.last_visit ELSE f.paired_on END"
+    )
+    event = f"NULLIF({least}({pad('f.risk_first')}, {pad('f.alert_first')}), {far})"
+    step = (
+        f'SELECT f.hid AS id, f.hid_town AS town_id, f.hid_community AS community_id, f.paired_on, f."interval", f.last_visit, '
+        f"f.last_next_due, f.elderly, {event} AS event_on, "
+        f"{add_days(f'({base})', INTERVAL)} AS routine_on "
+        f"FROM ({facts_sql}) f"
+    )
+    event_due = add_days("g.event_on", "1")
+    due = f"NULLIF({least}({pad('g.routine_on')}, {pad('g.last_next_due')}, {pad(event_due)}), {far})"
+    return (
+        f'SELECT h.id, h.town_id, h.community_id, h.paired, h.paired_on, h."interval", h.last_visit, '
+        f"h.last_next_due, h.event_on, h.elderly, h.due_on, CASE WHEN h.due_on IS NULL THEN 'never' "
+        f"WHEN h.due_on = h.event_due THEN 'event' "
+        f"WHEN h.last_visit IS NULL THEN 'never' ELSE 'routine' END "
+        f"FROM (SELECT g.id, g.town_id, g.community_id, g.paired_on IS NOT NULL AS paired, g.paired_on, "
+        f'g."interval", g.last_visit, g.last_next_due, g.event_on, g.elderly, {due} AS due_on, '
+        f"{event_due} AS event_due FROM ({step}) g) h"
+    )

@@ -51,10 +51,14 @@ def for_visit(households, user):
 # Schedules, queues and coverage: all set-based (visits/schedule.py)
 
 STATES = ("required", "paired", "unpaired", "overdue", "elderly", "elderly_visited", "elderly_unvisited")
+QUEUE_STATES = (*STATES, "due_soon")  # the coverage page counts STATES; the queue lists these too
+DUE_STATES = ("paired", "overdue", "due_soon")  # paired rows: each has a due date, the queue's order
+DUE_SOON_DAYS = 7
 
 
 def visit_households(user=None, *, today=None, freqs=None):
-    """Active households that require visits (in the user's area), schedule-annotated."""
+    """Active households that require visits (in the user's area), schedule-annotated, computed
+    on the fly (visits/schedule.py): the oracle of the schedule table, and the demo's input."""
     import datetime as dt
 
     from households.choices import RecordStatus
@@ -70,7 +74,8 @@ def visit_households(user=None, *, today=None, freqs=None):
 
 
 def state_q(state: str, today, freqs=None, user=None) -> Q:
-    """Households in a state, as sets narrowed to the user's area (schedule.area)."""
+    """Households in a state, as sets narrowed to the user's area (schedule.area), computed on the
+    fly: the oracle of schedule_q."""
     from assessments.choices import Group
 
     from .schedule import households_in, open_pairing_q, overdue_q, visits_since
@@ -88,25 +93,96 @@ def state_q(state: str, today, freqs=None, user=None) -> Q:
     }[state]
 
 
-def overdue_households(user=None, *, today=None, team=None):
-    """Overdue paired households, with the responsible worker of one of their teams."""
+def schedule_q(state: str, today, prefix: str = "") -> Q:
+    """A state of the schedule table's rows (``prefix`` leads to the row), compared with today."""
     import datetime as dt
 
-    from django.db.models import OuterRef, Subquery
+    first = today.replace(day=1)
+    never_this_month = Q(**{f"{prefix}last_visit_on__lt": first}) | Q(
+        **{f"{prefix}last_visit_on__isnull": True}
+    )
+    elderly = Q(**{f"{prefix}elderly": True})
+    return {
+        "required": Q(),
+        "paired": Q(**{f"{prefix}paired": True}),
+        "unpaired": Q(**{f"{prefix}paired": False}),
+        "overdue": Q(**{f"{prefix}paired": True, f"{prefix}due_on__lt": today}),
+        "due_soon": Q(
+            **{
+                f"{prefix}paired": True,
+                f"{prefix}due_on__range": (today, today + dt.timedelta(DUE_SOON_DAYS)),
+            }
+        ),
+        "elderly": elderly,
+        "elderly_visited": elderly & Q(**{f"{prefix}last_visit_on__gte": first}),
+        "elderly_unvisited": elderly & never_this_month,
+    }[state]
 
-    today = today or dt.date.today()
-    queryset = visit_households(user, today=today).filter(state_q("overdue", today, user=user))
+
+def schedule_rows(user, *, state: str | None = None, today=None, team=None):
+    """The queue: schedule rows (HouseholdSchedule) in the user's area (restrict: the row's own
+    town and community columns; a volunteer, their paired households; None: the whole city), in
+    a state (schedule_q; None: every row that requires visits), by due date then household. Read
+    from the table first: the households are joined for the page's rows only (``for_page``), so
+    a town's overdue page walks the index (town, due_on, household) and stops after the page."""
+    import datetime as dt
+
+    from .models import HouseholdSchedule
+
+    rows = HouseholdSchedule.objects.all() if user is None else HouseholdSchedule.objects.restrict(user)
+    if state is not None:
+        rows = rows.filter(schedule_q(state, today or dt.date.today()))
     if team is not None:
-        queryset = queryset.filter(pairings__team=team, pairings__ended_on__isnull=True)
-    open_pairings = Pairing.objects.filter(household=OuterRef("pk"), ended_on__isnull=True)
-    return queryset.annotate(
-        responsible_id=Subquery(open_pairings.order_by("id").values("team__responsible")[:1])
+        rows = rows.filter(household_id__in=team_household_ids(team))
+    return rows.order_by("due_on", "household_id")
+
+
+def team_household_ids(team):
+    """Households of a team's open pairings (one column, for ``household_id__in``)."""
+    return Pairing.objects.filter(team=team, ended_on__isnull=True).values("household_id")
+
+
+def for_page(rows):
+    """What a queue page shows of its rows: the household (named by its head: only the members'
+    names and relations are read), town, community."""
+    from households.models import Person
+
+    members = Person.objects.only("id", "household_id", "name", "relation")
+    return rows.select_related("household", "town", "community").prefetch_related(
+        Prefetch("household__members", queryset=members)
     )
 
 
 def coverage(user, *, level: str, today=None):
     """One row per community (level="community") or town: the counts behind the coverage page,
-    in one grouped query. Each count is a state of visit_households (state_q)."""
+    in one grouped scan of the schedule table (each count a schedule_q state)."""
+    import datetime as dt
+
+    from django.db.models import Count
+
+    from .models import HouseholdSchedule
+
+    today = today or dt.date.today()
+    field = "community" if level == "community" else "town"
+    # Counted as n_<state>: "paired" and "elderly" are also the columns the filters read.
+    counts = {f"n_{s}": Count("pk", filter=schedule_q(s, today)) for s in STATES if s != "required"}
+    rows = (
+        HouseholdSchedule.objects.restrict(user)
+        .order_by()
+        .values(field, f"{field}__name", f"{field}__code")
+        .annotate(required=Count("pk"), **counts)
+        .order_by(f"{field}__code")
+    )
+    return [_with_rate(_unprefixed(row), field) for row in rows]
+
+
+def _unprefixed(row: dict) -> dict:
+    return {k[2:] if k.startswith("n_") else k: v for k, v in row.items()}
+
+
+def coverage_computed(user, *, level: str, today=None):
+    """The same figures computed on the fly from visits, pairings and decisions (the oracle the
+    tests hold the table to; slow on a big registry)."""
     import datetime as dt
 
     from django.db.models import Count

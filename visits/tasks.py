@@ -10,3 +10,11 @@ def visit_reminders() -> int:
     from .services import visit_reminders as remind
 
     return remind()
+
+
+@shared_task
+def schedule_refresh() -> None:
+    """Nightly: every household's schedule row, set-based (before the reminders read it)."""
+    from .services import schedule_refresh as refresh
+
+    refresh()

@@ -25,10 +25,10 @@ from households.choices import RecordStatus, Relation
 from households.models import Household, Person
 
 from . import exports, selectors, services
-from .filtersets import ActivityFilterSet, TeamFilterSet, VisitFilterSet, VisitHouseholdFilterSet
+from .filtersets import ActivityFilterSet, ScheduleFilterSet, TeamFilterSet, VisitFilterSet
 from .forms import ActivityForm, MemberForm, PairingEndForm, PairingForm, PhoneVisitForm, TeamForm, VisitForm
-from .models import Activity, Pairing, Team, TeamMember, Visit, VisitFrequency, VisitHousehold
-from .schedule import due_of
+from .models import Activity, HouseholdSchedule, Pairing, Team, TeamMember, Visit, VisitFrequency
+from .schedule import due_from_row
 from .selectors import for_visit
 
 
@@ -147,10 +147,9 @@ class TeamDetailView(ObjectDetailView):
 
     def get_context_data(self, **kwargs):
         team, user = self.object, self.request.user
-        overdue = selectors.overdue_households(user, team=team).prefetch_related("members")
-        overdue = list(overdue.order_by("visit_base", "id")[:50])
-        for household in overdue:
-            household.due = due_of(household)
+        overdue = list(selectors.for_page(selectors.schedule_rows(user, state="overdue", team=team))[:50])
+        for row in overdue:
+            row.due = due_from_row(row)
         pairings = (
             team.pairings.restrict(user).filter(ended_on__isnull=True).select_related("member", "household")
         )
@@ -267,28 +266,36 @@ class PairingEndView(NoVolunteers, WriterRequiredMixin, _FormPage):
 
 
 class VisitHouseholdListView(NoVolunteers, ObjectListView):
-    """The households behind a number: unpaired, overdue, elderly visited this month ..."""
+    """The households behind a number: overdue, due soon, unpaired, elderly visited this month ...
+    Rows of the schedule table (selectors.schedule_rows), by due date then household; next and
+    previous go by cursor, so a deep page of a town's overdue queue costs what the first does."""
 
-    model = VisitHousehold
-    filterset_class = VisitHouseholdFilterSet
+    model = HouseholdSchedule
+    filterset_class = ScheduleFilterSet
     template_name = "visits/queue.html"
     export_columns = exports.QUEUE_COLUMNS
     export_title = _("探访名单")
     filter_defaults = {"state": "overdue"}
-    default_sort = "visit_base"
-    sort_fields = {"last": "last_visit", "address": "address"}
+    keyset_always = True
+    sort_fields = {"last": "last_visit_on", "address": "household__address", "due": "due_on"}
 
     def get_queryset(self):
-        queryset = selectors.visit_households(self.request.user).select_related("town", "community")
+        rows = selectors.for_page(selectors.schedule_rows(self.request.user))
         key = self.request.GET.get("sort", "")
         field = self.sort_fields.get(key.lstrip("-"))
-        order = (("-" if key.startswith("-") else "") + field) if field else self.default_sort
-        return queryset.prefetch_related("members").order_by(order, "id")
+        if not field:
+            return rows  # by due date, then household
+        desc = "-" if key.startswith("-") else ""
+        return rows.order_by(desc + field, desc + "household_id")
+
+    def keyset_not_null(self):
+        # The due states' rows are paired, and a paired row has a due date (schedule_select_sql).
+        return ("due_on",) if self.request.GET.get("state", "overdue") in selectors.DUE_STATES else ()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        for household in context["object_list"]:
-            household.due = due_of(household)
+        for row in context["object_list"]:
+            row.due = due_from_row(row)
         return context
 
 

@@ -214,6 +214,8 @@ WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", True)
 MEDIA_ROOT = VAR_DIR / "media"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# DRF reads a JSON body from the stream, past DATA_UPLOAD_MAX_MEMORY_SIZE: core.drf caps it here.
+API_JSON_MAX_BYTES = env_int("API_JSON_MAX_BYTES", 1024 * 1024, minimum=1024)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -374,6 +376,26 @@ CELERY_BEAT_SCHEDULE: dict = {
     "visits-overdue-reminders": {
         "task": "visits.tasks.visit_reminders",
         "schedule": crontab(hour=6, minute=15),
+    },
+    # The visit schedule table redone from scratch (frequencies that came into force, safety net).
+    "visits-schedule-refresh": {
+        "task": "visits.tasks.schedule_refresh",
+        "schedule": crontab(hour=4, minute=30),
+    },
+    # Public-welfare placements at or near their tenure limit become tasks (我的待办).
+    "employment-tenure-reminders": {
+        "task": "employment.tasks.tenure_reminders",
+        "schedule": crontab(hour=6, minute=30),
+    },
+    # The employment survey's summary rows: working age follows birthdays (after midnight).
+    "employment-survey-tallies": {
+        "task": "employment.tasks.refresh_survey_tallies",
+        "schedule": crontab(hour=0, minute=10),
+    },
+    # The dashboards' month-end snapshot of the group stock, for the monthly report.
+    "stats-month-end-snapshot": {
+        "task": "stats.tasks.snapshot_last_month",
+        "schedule": crontab(day_of_month=1, hour=0, minute=20),
     },
 }
 

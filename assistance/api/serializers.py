@@ -1,8 +1,15 @@
 import copy
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from core.serializers import ScopedPrimaryKeyRelatedField, service_errors
+from core.serializers import (
+    NullAsBlankMixin,
+    PlausibleDateField,
+    ScopedPrimaryKeyRelatedField,
+    VersionedSerializerMixin,
+    service_errors,
+)
 from households.models import Household, Person
 
 from .. import choices as c
@@ -10,7 +17,7 @@ from ..codes import code_choices
 from ..models import CarePlan, CatalogImport, CatalogItem, Need, PlanAction, Provider, Recommendation
 
 
-class NeedSerializer(serializers.ModelSerializer):
+class NeedSerializer(NullAsBlankMixin, VersionedSerializerMixin, serializers.ModelSerializer):
     household = ScopedPrimaryKeyRelatedField(queryset=Household.objects.all())
     person = ScopedPrimaryKeyRelatedField(queryset=Person.objects.all(), required=False, allow_null=True)
     item = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
@@ -36,6 +43,7 @@ class NeedSerializer(serializers.ModelSerializer):
             "changed_at",
             "met_on",
             "days_to_meet",
+            "version",
         ]
         read_only_fields = [
             "status",
@@ -48,10 +56,10 @@ class NeedSerializer(serializers.ModelSerializer):
         ]
 
 
-class NeedUpdateSerializer(serializers.ModelSerializer):
+class NeedUpdateSerializer(NullAsBlankMixin, VersionedSerializerMixin, serializers.ModelSerializer):
     class Meta:
         model = Need
-        fields = ["domain", "description", "urgency"]
+        fields = ["domain", "description", "urgency", "version"]
 
 
 class NeedTransitionSerializer(serializers.Serializer):
@@ -60,9 +68,14 @@ class NeedTransitionSerializer(serializers.Serializer):
     item = serializers.PrimaryKeyRelatedField(
         queryset=CatalogItem.objects.filter(is_active=True), required=False, allow_null=True, default=None
     )
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text=_("记录的版本号。修改时一并提交（或使用 If-Match 请求头）：若他人已修改，返回 409/412。"),
+    )
 
 
-class ProviderSerializer(serializers.ModelSerializer):
+class ProviderSerializer(NullAsBlankMixin, VersionedSerializerMixin, serializers.ModelSerializer):
     class Meta:
         model = Provider
         fields = [
@@ -75,11 +88,12 @@ class ProviderSerializer(serializers.ModelSerializer):
             "note",
             "is_active",
             "is_seed",
+            "version",
         ]
         read_only_fields = ["is_seed"]
 
 
-class CatalogItemSerializer(serializers.ModelSerializer):
+class CatalogItemSerializer(NullAsBlankMixin, VersionedSerializerMixin, serializers.ModelSerializer):
     groups = serializers.ListField(child=serializers.ChoiceField(choices=[]), required=False)
     assistance_kinds = serializers.ListField(child=serializers.ChoiceField(choices=[]), required=False)
     disability_categories = serializers.ListField(child=serializers.ChoiceField(choices=[]), required=False)
@@ -110,6 +124,7 @@ class CatalogItemSerializer(serializers.ModelSerializer):
             "eligibility",
             "is_active",
             "is_seed",
+            "version",
         ]
         read_only_fields = ["is_seed"]
 
@@ -127,13 +142,14 @@ class CatalogItemSerializer(serializers.ModelSerializer):
         """The model's own rules (age range, dates, known codes) give the same 400 as the form."""
         item = copy.copy(self.instance) if self.instance else CatalogItem()
         for name, value in attrs.items():
-            setattr(item, name, value)
+            if name != "version":
+                setattr(item, name, value)
         with service_errors():
             item.clean()
         return attrs
 
 
-class RecommendationSerializer(serializers.ModelSerializer):
+class RecommendationSerializer(NullAsBlankMixin, serializers.ModelSerializer):
     item_name = serializers.CharField(source="item.name", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     reason = serializers.SerializerMethodField()
@@ -152,6 +168,7 @@ class RecommendationSerializer(serializers.ModelSerializer):
             "pushed_at",
             "changed_at",
             "note",
+            "version",
         ]
         read_only_fields = fields
 
@@ -166,9 +183,14 @@ class RecommendationSerializer(serializers.ModelSerializer):
 class RecommendationTransitionSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=c.UptakeStatus.choices)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text=_("记录的版本号。修改时一并提交（或使用 If-Match 请求头）：若他人已修改，返回 409/412。"),
+    )
 
 
-class PlanActionSerializer(serializers.ModelSerializer):
+class PlanActionSerializer(NullAsBlankMixin, serializers.ModelSerializer):
     """``owner`` and ``owner_team`` come from the plan household's town, ``item`` from the active
     list; any other id is refused with the same words as an id that does not exist (no oracle)."""
 
@@ -194,8 +216,9 @@ class PlanActionSerializer(serializers.ModelSerializer):
             "status_label",
             "done_on",
             "note",
+            "version",
         ]
-        read_only_fields = ["status", "done_on", "note"]
+        read_only_fields = ["status", "done_on", "note", "version"]
 
     def validate(self, attrs):
         from ..services import owner_choices, team_choices
@@ -217,7 +240,7 @@ class PlanActionSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class CarePlanSerializer(serializers.ModelSerializer):
+class CarePlanSerializer(NullAsBlankMixin, VersionedSerializerMixin, serializers.ModelSerializer):
     household = ScopedPrimaryKeyRelatedField(queryset=Household.objects.all())
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     actions = PlanActionSerializer(many=True, read_only=True)
@@ -227,7 +250,7 @@ class CarePlanSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "household",
-            "version",
+            "edition",
             "previous",
             "status",
             "status_label",
@@ -243,9 +266,10 @@ class CarePlanSerializer(serializers.ModelSerializer):
             "activated_at",
             "closed_at",
             "actions",
+            "version",
         ]
         read_only_fields = [
-            "version",
+            "edition",
             "previous",
             "status",
             "review_note",
@@ -257,29 +281,39 @@ class CarePlanSerializer(serializers.ModelSerializer):
             "activated_at",
             "closed_at",
         ]
-        # plan_create decides the version and the one-in-progress rule (with a plain message); the
-        # validators DRF would derive from the constraints check the model default version (1).
+        # plan_create decides the edition and the one-in-progress rule (with a plain message); the
+        # validators DRF would derive from the constraints check the model default edition (1).
         validators = []
 
 
-class CarePlanUpdateSerializer(serializers.ModelSerializer):
+class CarePlanUpdateSerializer(NullAsBlankMixin, VersionedSerializerMixin, serializers.ModelSerializer):
     class Meta:
         model = CarePlan
-        fields = ["summary", "goals", "review_on"]
+        fields = ["summary", "goals", "review_on", "version"]
 
 
 class PlanTransitionSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=c.PlanStatus.choices)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-    review_on = serializers.DateField(required=False, allow_null=True, default=None)
+    review_on = PlausibleDateField(required=False, allow_null=True, default=None)
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text=_("记录的版本号。修改时一并提交（或使用 If-Match 请求头）：若他人已修改，返回 409/412。"),
+    )
 
 
 class ActionFinishSerializer(serializers.Serializer):
     done = serializers.BooleanField(default=True)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text=_("记录的版本号。修改时一并提交（或使用 If-Match 请求头）：若他人已修改，返回 409/412。"),
+    )
 
 
-class CatalogImportSerializer(serializers.ModelSerializer):
+class CatalogImportSerializer(NullAsBlankMixin, serializers.ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
 

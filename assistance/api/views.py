@@ -1,3 +1,4 @@
+from django.db import transaction
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, parsers, permissions, viewsets
@@ -6,7 +7,9 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from assessments.api.views import StaffOnlyApiMixin
-from core.api import ScopedReadOnlyViewSet, ScopedViewSetMixin
+from core.api import ScopedReadOnlyViewSet, ScopedViewSetMixin, VersionedViewSetMixin
+from core.concurrency import claim_version
+from core.drf import ObjectJSONParser
 from core.serializers import service_errors
 
 from .. import services
@@ -27,17 +30,24 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def run_step(view, request, *, body_class, service, keyword: str, out_class):
     """One lifecycle step from the API: validate the body, call the service on the scoped object,
-    answer with the object. Service refusals are 400s (service_errors)."""
+    answer with the object. Service refusals are 400s (service_errors); a step taken from a stale
+    read (If-Match 412, ``version`` in the body 409) is refused (core.api.VersionedViewSetMixin)."""
     obj = view.get_object()
     body = body_class(data=request.data)
     body.is_valid(raise_exception=True)
+    data = dict(body.validated_data)
+    header = view._if_match()
+    data["version"] = header if header is not None else data.get("version")
     with service_errors():
-        service(**{keyword: obj}, user=request.user, **body.validated_data)
-    return Response(out_class(obj, context={"request": request}).data)
+        service(**{keyword: obj}, user=request.user, **data)
+    response = Response(out_class(obj, context={"request": request}).data)
+    response["ETag"] = f'"{obj.version}"'
+    return response
 
 
 class NeedViewSet(
     StaffOnlyApiMixin,
+    VersionedViewSetMixin,
     ScopedViewSetMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
@@ -59,15 +69,16 @@ class NeedViewSet(
         return super().get_serializer_class()
 
     def perform_create(self, serializer):
-        data = serializer.validated_data
+        data = dict(serializer.validated_data)
+        data.pop("version", None)
         with service_errors():
             serializer.instance = services.need_record(user=self.request.user, **data)
 
     def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        version = serializer.expected_version(data)
         with service_errors():
-            services.need_update(
-                need=serializer.instance, user=self.request.user, **serializer.validated_data
-            )
+            services.need_update(need=serializer.instance, user=self.request.user, version=version, **data)
 
     @extend_schema(request=s.NeedTransitionSerializer, responses=s.NeedSerializer)
     @action(detail=True, methods=["post"])
@@ -82,11 +93,14 @@ class NeedViewSet(
         )
 
 
-class ReferenceViewSet(StaffOnlyApiMixin, ScopedViewSetMixin, viewsets.ModelViewSet):
+class ReferenceViewSet(StaffOnlyApiMixin, VersionedViewSetMixin, ScopedViewSetMixin, viewsets.ModelViewSet):
     """City-wide reference data: staff read, city admins write; nothing is deleted (deactivate)."""
 
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
     permission_classes = [permissions.IsAuthenticated]
+    # JSON only: a multipart PATCH whose parts the parser drops was "accepted" as no change
+    # (schemathesis ST201 on /api/providers/{id}/); a client that sends a form gets 415.
+    parser_classes = [ObjectJSONParser]
 
     def create(self, request, *args, **kwargs):
         if not request.user.is_city_admin:
@@ -94,11 +108,15 @@ class ReferenceViewSet(StaffOnlyApiMixin, ScopedViewSetMixin, viewsets.ModelView
         return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer):
+        serializer.validated_data.pop("version", None)
         serializer.save()
 
     def perform_update(self, serializer):
+        version = serializer.expected_version(serializer.validated_data)
         serializer.instance._history_user = self.request.user
-        serializer.save()
+        with transaction.atomic():
+            claim_version(serializer.instance, expected=version)
+            serializer.save()
 
 
 class ProviderViewSet(ReferenceViewSet):
@@ -113,7 +131,7 @@ class CatalogItemViewSet(ReferenceViewSet):
     filterset_class = CatalogItemFilterSet
 
 
-class RecommendationViewSet(StaffOnlyApiMixin, ScopedReadOnlyViewSet):
+class RecommendationViewSet(StaffOnlyApiMixin, VersionedViewSetMixin, ScopedReadOnlyViewSet):
     """Pushed items (幸福清单推送) with their reason; move along the funnel with ``transition``."""
 
     queryset = Recommendation.objects.select_related("item", "person", "household")
@@ -139,6 +157,7 @@ class RecommendationViewSet(StaffOnlyApiMixin, ScopedReadOnlyViewSet):
 
 class CarePlanViewSet(
     StaffOnlyApiMixin,
+    VersionedViewSetMixin,
     ScopedViewSetMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
@@ -171,10 +190,10 @@ class CarePlanViewSet(
             )
 
     def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        version = serializer.expected_version(data)
         with service_errors():
-            services.plan_update(
-                plan=serializer.instance, user=self.request.user, **serializer.validated_data
-            )
+            services.plan_update(plan=serializer.instance, user=self.request.user, version=version, **data)
 
     @extend_schema(request=s.PlanTransitionSerializer, responses=s.CarePlanSerializer)
     @action(detail=True, methods=["post"])
@@ -191,6 +210,7 @@ class CarePlanViewSet(
 
 class PlanActionViewSet(
     StaffOnlyApiMixin,
+    VersionedViewSetMixin,
     ScopedViewSetMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
@@ -238,7 +258,7 @@ class CatalogImportViewSet(
 
     queryset = CatalogImport.objects.select_related("created_by", "committed_by")
     serializer_class = s.CatalogImportSerializer
-    parser_classes = [parsers.MultiPartParser, parsers.FormParser, parsers.JSONParser]
+    parser_classes = [parsers.MultiPartParser, parsers.FormParser, ObjectJSONParser]
 
     def _admin(self, request):
         if not request.user.is_city_admin:

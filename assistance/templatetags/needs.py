@@ -54,7 +54,7 @@ def household_plan(context, household):
     from assistance.models import CarePlan
 
     user = context["user"]
-    plans = CarePlan.objects.restrict(user).filter(household=household).order_by("-version")
+    plans = CarePlan.objects.restrict(user).filter(household=household).order_by("-edition")
     latest = plans.first()
     return {
         "household": household,

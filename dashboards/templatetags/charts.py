@@ -150,3 +150,60 @@ def funnel(steps, title):
         "label_w": label_w,
         "label_x": label_w - 8,
     }
+
+
+@register.inclusion_tag("dashboards/charts/times_line.html")
+def times_line(points, title):
+    """Person-times (人次) per month: one line over the months of the needs chart."""
+    left, right, top, bottom, height = 52, 16, 12, 40, 240
+    plot_w, plot_h = WIDTH - left - right, height - top - bottom
+    biggest = _nice_max(max((p["n"] for p in points), default=0))
+    step = plot_w / max(len(points) - 1, 1)
+
+    def y(value):
+        return round(top + plot_h - plot_h * value / biggest, 1)
+
+    marks = [
+        {**p, "x": round(left + i * step, 1), "y": y(p["n"]), "tick": i % 2 == 0}
+        for i, p in enumerate(points)
+    ]
+    ticks = [{"value": v, "y": y(v)} for v in ((0, biggest // 2, biggest) if biggest > 1 else (0, biggest))]
+    return {
+        "title": title,
+        "marks": marks,
+        "points": " ".join(f"{m['x']},{m['y']}" for m in marks),
+        "ticks": ticks,
+        "width": WIDTH,
+        "height": height,
+        "left": left,
+        "right_edge": WIDTH - right,
+        "label_y": height - 14,
+    }
+
+
+@register.inclusion_tag("dashboards/charts/ranked_bars.html")
+def coverage_bars(rows, title):
+    """Share of the special-hardship elderly visited this month, one bar per area, best first."""
+    label_w, row_h, top = 120, 24, 8
+    plot_w = WIDTH - label_w - 60
+    bars = []
+    for i, row in enumerate(rows):
+        rate = row["rate"]
+        bars.append(
+            {
+                "name": row["name"],
+                "link": row["links"]["elderly_unvisited"],
+                "y": top + i * row_h,
+                "w": round(plot_w * (rate or 0) / 100, 1),
+                "rate": rate,
+                "end": round(label_w + plot_w * (rate or 0) / 100 + 4, 1),
+            }
+        )
+    return {
+        "title": title,
+        "bars": bars,
+        "width": WIDTH,
+        "height": top * 2 + max(len(rows), 1) * row_h,
+        "label_w": label_w,
+        "bar_h": row_h - 8,
+    }

@@ -1,6 +1,12 @@
 from rest_framework import serializers
 
-from core.serializers import BlankAsNullChoiceField, ScopedPrimaryKeyRelatedField, VersionedSerializerMixin
+from core.serializers import (
+    BlankAsNullChoiceField,
+    NullAsBlankMixin,
+    PlausibleDateField,
+    ScopedPrimaryKeyRelatedField,
+    VersionedSerializerMixin,
+)
 from households import choices as hc
 from households.models import Division, Household, Person
 
@@ -8,7 +14,7 @@ from .. import choices as c
 from ..models import EmploymentProfile, Placement, Post, Referral, SurveyContact, Training
 
 
-class TargetSerializer(serializers.ModelSerializer):
+class TargetSerializer(NullAsBlankMixin, serializers.ModelSerializer):
     """A person the drive is for: name, age, area and situation (no ID number, no birth date)."""
 
     age = serializers.IntegerField(read_only=True)
@@ -35,7 +41,7 @@ class TargetSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ProfileSerializer(VersionedSerializerMixin, serializers.ModelSerializer):
+class ProfileSerializer(NullAsBlankMixin, VersionedSerializerMixin, serializers.ModelSerializer):
     person = ScopedPrimaryKeyRelatedField(queryset=Person.objects.all())
     employment = BlankAsNullChoiceField(
         choices=hc.Employment.choices, required=False, help_text="就业状况（人员的字段，分类筛查据此判断）"
@@ -70,7 +76,7 @@ class ProfileSerializer(VersionedSerializerMixin, serializers.ModelSerializer):
         return fields
 
 
-class TrainingSerializer(serializers.ModelSerializer):
+class TrainingSerializer(NullAsBlankMixin, serializers.ModelSerializer):
     person = ScopedPrimaryKeyRelatedField(queryset=Person.objects.all())
     status_label = serializers.CharField(source="get_status_display", read_only=True)
 
@@ -93,11 +99,11 @@ class TrainingSerializer(serializers.ModelSerializer):
 
 class TrainingFinishSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=[c.TrainingStatus.COMPLETED, c.TrainingStatus.DROPPED])
-    end_date = serializers.DateField()
+    end_date = PlausibleDateField()
     certificate = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 
-class PostSerializer(VersionedSerializerMixin, serializers.ModelSerializer):
+class PostSerializer(NullAsBlankMixin, VersionedSerializerMixin, serializers.ModelSerializer):
     town = serializers.PrimaryKeyRelatedField(queryset=Division.objects.towns())
     vacancies = serializers.IntegerField(read_only=True)
 
@@ -126,10 +132,10 @@ class PostSerializer(VersionedSerializerMixin, serializers.ModelSerializer):
         return fields
 
 
-class PlacementSerializer(serializers.ModelSerializer):
+class PlacementSerializer(NullAsBlankMixin, serializers.ModelSerializer):
     person = ScopedPrimaryKeyRelatedField(queryset=Person.objects.all())
     post = ScopedPrimaryKeyRelatedField(queryset=Post.objects.all(), action="view")
-    planned_end = serializers.DateField(required=False, allow_null=True, help_text="不填则按累计任职期限计算")
+    planned_end = PlausibleDateField(required=False, allow_null=True, help_text="不填则按累计任职期限计算")
     status_label = serializers.CharField(source="get_status_display", read_only=True)
 
     class Meta:
@@ -150,12 +156,12 @@ class PlacementSerializer(serializers.ModelSerializer):
 
 
 class PlacementEndSerializer(serializers.Serializer):
-    end_date = serializers.DateField()
+    end_date = PlausibleDateField()
     reason = serializers.CharField(max_length=200)
     employment_after = serializers.ChoiceField(choices=c.AFTER_PLACEMENT, default="unemployed")
 
 
-class ReferralSerializer(serializers.ModelSerializer):
+class ReferralSerializer(NullAsBlankMixin, serializers.ModelSerializer):
     person = ScopedPrimaryKeyRelatedField(queryset=Person.objects.all())
     outcome_label = serializers.CharField(source="get_outcome_display", read_only=True)
 
@@ -181,11 +187,11 @@ class ReferralSerializer(serializers.ModelSerializer):
 class ReferralOutcomeSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=[v for v, _l in c.ReferralOutcome.choices if v != "pending"])
     employed_at = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    employed_from = serializers.DateField(required=False, allow_null=True, default=None)
+    employed_from = PlausibleDateField(required=False, allow_null=True, default=None)
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-class SurveyContactSerializer(serializers.ModelSerializer):
+class SurveyContactSerializer(NullAsBlankMixin, serializers.ModelSerializer):
     household = ScopedPrimaryKeyRelatedField(queryset=Household.objects.all())
     person = ScopedPrimaryKeyRelatedField(queryset=Person.objects.all(), required=False, allow_null=True)
     method_label = serializers.CharField(source="get_method_display", read_only=True)
@@ -222,4 +228,4 @@ class SurveyProgressSerializer(serializers.Serializer):
 
 
 class ProgressQuerySerializer(serializers.Serializer):
-    since = serializers.DateField(required=False, help_text="只计此日期起的联系（年-月-日）")
+    since = PlausibleDateField(required=False, help_text="只计此日期起的联系（年-月-日）")

@@ -8,7 +8,6 @@ from rest_framework.response import Response
 from assessments.api.views import StaffOnlyApiMixin
 from core.api import ScopedViewSetMixin, VersionedViewSetMixin
 from core.serializers import service_errors
-from households.models import Household
 
 from .. import selectors, services
 from ..filtersets import (
@@ -43,7 +42,9 @@ class TargetViewSet(StaffOnlyApiMixin, ScopedViewSetMixin, viewsets.ReadOnlyMode
     """People the drive is for: the ``unemployed`` group and working-age members of 低保/低边
     households. Filters as on the page (basis, employment, town, surveyed, placed ...)."""
 
-    queryset = selectors.targets(Target.objects.select_related("household__town", "household__community"))
+    queryset = selectors.listed_targets(
+        Target.objects.select_related("household__town", "household__community")
+    )
     serializer_class = s.TargetSerializer
     filterset_class = TargetFilterSet
 
@@ -216,8 +217,6 @@ class SurveyContactViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixin
         query.is_valid(raise_exception=True)
         user = request.user
         rows = selectors.survey_progress(
-            Household.objects.restrict(user),
-            selectors.visible_towns(user),
-            since=query.validated_data.get("since"),
+            user, selectors.visible_towns(user), since=query.validated_data.get("since")
         )
         return Response(s.SurveyProgressSerializer(rows, many=True).data)

@@ -1,7 +1,12 @@
 from rest_framework import serializers
 
 from assistance.models import Need
-from core.serializers import ScopedPrimaryKeyRelatedField, VersionedSerializerMixin, service_errors
+from core.serializers import (
+    NullAsBlankMixin,
+    ScopedPrimaryKeyRelatedField,
+    VersionedSerializerMixin,
+    service_errors,
+)
 from households.models import Household
 
 from .. import choices as c
@@ -13,14 +18,14 @@ def _name(user):
     return user.get_full_name() or user.username if user else None
 
 
-class DepartmentSerializer(serializers.ModelSerializer):
+class DepartmentSerializer(NullAsBlankMixin, serializers.ModelSerializer):
     class Meta:
         model = Department
         fields = ["id", "code", "name", "short_name", "is_active"]
         read_only_fields = fields
 
 
-class ProgressReportSerializer(serializers.ModelSerializer):
+class ProgressReportSerializer(NullAsBlankMixin, serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     reported_by = serializers.SerializerMethodField()
 
@@ -33,7 +38,7 @@ class ProgressReportSerializer(serializers.ModelSerializer):
         return _name(report.reported_by)
 
 
-class ResolutionTaskSerializer(VersionedSerializerMixin, serializers.ModelSerializer):
+class ResolutionTaskSerializer(NullAsBlankMixin, VersionedSerializerMixin, serializers.ModelSerializer):
     case = ScopedPrimaryKeyRelatedField(queryset=JointCase.objects.all())
     department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.filter(is_active=True))
     department_name = serializers.CharField(source="department.name", read_only=True)
@@ -75,7 +80,7 @@ class ReportSerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False, min_value=1)
 
 
-class JointCaseSerializer(VersionedSerializerMixin, serializers.ModelSerializer):
+class JointCaseSerializer(NullAsBlankMixin, VersionedSerializerMixin, serializers.ModelSerializer):
     household = ScopedPrimaryKeyRelatedField(queryset=Household.objects.all())
     needs = ScopedPrimaryKeyRelatedField(queryset=Need.objects.all(), many=True)
     number = serializers.CharField(read_only=True)
@@ -142,13 +147,14 @@ class CaseTransitionSerializer(serializers.Serializer):
     # Every status (one enum in the schema); the service accepts only the manual steps, with a 400.
     to = serializers.ChoiceField(choices=c.CaseStatus.choices)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    version = serializers.IntegerField(required=False, min_value=1)
 
 
 class ScheduleSerializer(serializers.Serializer):
     meeting = ScopedPrimaryKeyRelatedField(queryset=Meeting.objects.all())
 
 
-class MeetingSerializer(VersionedSerializerMixin, serializers.ModelSerializer):
+class MeetingSerializer(NullAsBlankMixin, VersionedSerializerMixin, serializers.ModelSerializer):
     departments = serializers.PrimaryKeyRelatedField(
         queryset=Department.objects.filter(is_active=True), many=True
     )
@@ -189,3 +195,4 @@ class MeetingSerializer(VersionedSerializerMixin, serializers.ModelSerializer):
 
 class MeetingTransitionSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=c.MeetingStatus.choices)
+    version = serializers.IntegerField(required=False, min_value=1)

@@ -30,6 +30,12 @@ class _Base(StaffOnlyApiMixin, ScopedViewSetMixin, VersionedViewSetMixin):
     permission_classes = [ServicePermission]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
+    def _expected(self, data: dict) -> int | None:
+        """The version a step was taken from: If-Match (412 when stale), else ``version`` (409)."""
+        header = self._if_match()
+        body = data.pop("version", None)
+        return header if header is not None else body
+
 
 class JointCaseViewSet(
     _Base,
@@ -54,8 +60,10 @@ class JointCaseViewSet(
         case = self.get_object()
         body = s.CaseTransitionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        expected = self._expected(data)
         with service_errors():
-            services.case_transition(case=case, user=request.user, **body.validated_data)
+            services.case_transition(case=case, user=request.user, expected_version=expected, **data)
         return Response(s.JointCaseSerializer(case, context={"request": request}).data)
 
     @extend_schema(request=s.ScheduleSerializer, responses=s.JointCaseSerializer)
@@ -98,8 +106,11 @@ class MeetingViewSet(
         meeting = self.get_object()
         body = s.MeetingTransitionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        expected = self._expected(dict(body.validated_data))
         with service_errors():
-            services.meeting_transition(meeting=meeting, to=body.validated_data["to"], user=request.user)
+            services.meeting_transition(
+                meeting=meeting, to=body.validated_data["to"], user=request.user, expected_version=expected
+            )
         return Response(s.MeetingSerializer(meeting, context={"request": request}).data)
 
 

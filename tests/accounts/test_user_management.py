@@ -223,3 +223,80 @@ def test_deactivated_user_is_kept_with_history(login, admin_user):
     login(admin_user).post(f"/api/users/{user.pk}/deactivate/")
     rows = list(user.history.order_by("history_id").values_list("is_active", flat=True))
     assert rows[-1] is False and True in rows
+
+
+# ---------------------------------------------------------------------------------------------
+# The joint meeting's roles (issue 15): the secretariat and department liaisons with a department
+
+
+def _department(code="hr_social_security"):
+    from meetings.models import Department
+
+    return Department.objects.get(code=code)
+
+
+def test_admin_creates_a_liaison_with_a_department_shown_in_chinese(login, admin_user):
+    client = login(admin_user)
+    response = _create(
+        client, role=Role.DEPARTMENT_LIAISON, division="", department=_department().pk, username="renshe1"
+    )
+    user = User.objects.get(username="renshe1")
+    assert response.status_code == 302
+    assert user.liaison_department == _department()
+    detail = client.get(f"/users/{user.pk}/").content.decode()
+    assert "部门联络员" in detail and _department().name in detail
+    assert _department().short_name in client.get("/users/").content.decode()
+    form = client.get(f"/users/{user.pk}/edit/").content.decode()
+    assert "所属部门" in form and f'value="{_department().pk}" selected' in form
+
+
+def test_a_liaison_without_department_is_refused_in_chinese(login, admin_user):
+    client = login(admin_user)
+    response = _create(client, role=Role.DEPARTMENT_LIAISON, division="", username="renshe2")
+    assert response.status_code == 200
+    assert "部门联络员必须指定所属部门" in response.content.decode()
+    assert not User.objects.filter(username="renshe2").exists()
+    response = _create(client, department=_department().pk, username="worker2")
+    assert "只有部门联络员需要指定所属部门" in response.content.decode()
+
+
+def test_changing_a_liaisons_department_or_role_moves_their_cases(login, admin_user):
+    from meetings.models import Liaison
+
+    client = login(admin_user)
+    _create(client, role=Role.DEPARTMENT_LIAISON, division="", department=_department().pk, username="l3")
+    user = User.objects.get(username="l3")
+    data = {"first_name": "李", "role": Role.DEPARTMENT_LIAISON, "division": "", "phone": "", "email": ""}
+    assert (
+        client.post(f"/users/{user.pk}/edit/", {**data, "department": _department("housing").pk}).status_code
+        == 302
+    )
+    user = User.objects.get(pk=user.pk)
+    assert user.liaison_department == _department("housing")
+    assert client.post(f"/users/{user.pk}/edit/", {**data, "role": Role.SECRETARIAT}).status_code == 302
+    user = User.objects.get(pk=user.pk)
+    assert user.role == Role.SECRETARIAT and user.liaison_department is None
+    assert Liaison.objects.get(user=user).is_active is False  # kept, with its history
+
+
+def test_api_sets_and_validates_the_department(login, admin_user):
+    client = login(admin_user)
+    body = {"username": "l4", "name": "王", "role": "department_liaison", "password": GOOD_PASSWORD}
+    response = client.post("/api/users/", body, content_type="application/json")
+    assert response.status_code == 400 and "部门联络员必须指定所属部门" in response.json()["department"][0]
+    response = client.post(
+        "/api/users/", {**body, "department": _department().pk}, content_type="application/json"
+    )
+    assert response.status_code == 201, response.content
+    row = response.json()
+    assert row["department"] == _department().pk and row["department_name"] == _department().name
+    response = client.patch(f"/api/users/{row['id']}/", {"name": "王二"}, content_type="application/json")
+    assert response.status_code == 200 and response.json()["department"] == _department().pk
+    response = client.patch(f"/api/users/{row['id']}/", {"department": None}, content_type="application/json")
+    assert response.status_code == 400
+    response = client.post(
+        "/api/users/",
+        {**body, "username": "m5", "role": "secretariat"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201 and response.json()["department"] is None

@@ -467,5 +467,11 @@ def test_triggers_are_off_while_migrations_run_and_back_after():
 
 
 def test_a_migrate_with_nothing_to_do_keeps_the_triggers():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    assert not plan, [m for m, _b in plan]
     call_command("migrate", verbosity=0)
     test_every_watched_table_has_its_triggers_after_migrate()

@@ -11,3 +11,8 @@ def test_the_care_plan_reminders_have_chinese_names():
 
 def test_an_unknown_kind_is_shown_as_other_not_as_its_code():
     assert task_kind_label("some_future_kind") == "其他待办"
+
+
+def test_the_tenure_reminders_have_chinese_names():
+    assert task_kind_label("placement_tenure_due") == "公益性岗位即将期满"
+    assert task_kind_label("placement_tenure_reached") == "公益性岗位任职期满"

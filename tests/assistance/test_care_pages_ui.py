@@ -89,7 +89,7 @@ def test_note_hint_lists_only_the_offered_choices_in_the_readers_language(huayua
         ("/households/{pk}/plans/new/", "家庭"),
         ("/needs/", "需求台账"),
         ("/plans/", "关爱方案"),
-        ("/push/uptake/", "清单推送"),
+        ("/push/uptake/", "幸福清单推送"),
     ],
 )
 def test_one_nav_entry_is_current(login, huayuan, household, url, current):

@@ -79,7 +79,8 @@ def test_preview_writes_nothing_and_confirm_imports_with_history(admin, admin_us
     assert batch.status == "committed" and batch.committed_by == admin_user
     item = CatalogItem.objects.get(code="new_meal")
     assert item.groups == ["elderly", "disabled_ill"]
-    assert CatalogItem.objects.get(code="dibao").min_age == 18
+    dibao_now = CatalogItem.objects.get(code="dibao")
+    assert (dibao_now.min_age, dibao_now.version) == (18, 2)  # an editor who opened version 1 is told
     change = item.history.first()
     assert change.history_user == admin_user and "清单导入" in change.history_change_reason
     # A second click does nothing more.

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from assistance import choices as c
 from assistance.models import CatalogItem, Need
 from assistance.services import NEED_LIFECYCLE, need_record, need_transition
+from core.concurrency import EditConflict
 from tests.factories import HouseholdFactory, PersonFactory, community
 from tests.households.test_query_counts import count_queries
 
@@ -97,7 +98,7 @@ def test_matching_needs_an_item_and_closing_needs_a_reason(need, huayuan):
 def test_a_stale_second_click_is_refused(need, huayuan):
     stale = Need.objects.get(pk=need.pk)
     need_transition(need=need, to=S.IN_PROGRESS, user=huayuan)
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(EditConflict) as error:  # core.concurrency: the version moved on
         need_transition(need=stale, to=S.CLOSED_UNMET, user=huayuan, note="重复点击")
     assert "已被他人修改" in str(error.value)
     need.refresh_from_db()

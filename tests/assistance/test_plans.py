@@ -141,7 +141,7 @@ def test_a_new_version_copies_open_actions_and_replaces_the_plan_in_force(
     plan_transition(plan=plan, to=P.APPROVED, user=dongqu_approver)
     plan_transition(plan=plan, to=P.ACTIVE, user=huayuan)
     v2 = plan_create(household=household, user=huayuan, goals="新目标", review_on=NEXT_MONTH)
-    assert (v2.version, v2.previous_id) == (2, plan.pk)
+    assert (v2.edition, v2.previous_id) == (2, plan.pk)
     assert list(v2.actions.values_list("description", flat=True)) == ["联系长者饭堂送餐"]
     with pytest.raises(ValidationError):
         plan_create(household=household, user=huayuan, goals="第三版", review_on=NEXT_MONTH)

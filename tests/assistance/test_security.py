@@ -14,6 +14,7 @@ from assistance import choices as c
 from assistance import services
 from assistance.models import CarePlan, CatalogItem, Need, PlanAction, Recommendation
 from assistance.services import action_add, need_record, plan_create, plan_transition
+from core.concurrency import EditConflict
 from tests.conftest import client_for
 from tests.factories import HouseholdFactory, TeamFactory, UserFactory, community, town
 
@@ -179,7 +180,7 @@ def test_a_stale_need_transition_is_refused(household, huayuan):
     need = need_record(user=huayuan, household=household, domain="care", description="助餐", source="visit")
     stale = Need.objects.get(pk=need.pk)
     services.need_transition(need=need, to=c.NeedStatus.CLOSED_UNMET, user=huayuan, note="不需要")
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(EditConflict) as error:  # core.concurrency: the version moved on
         services.need_transition(need=stale, to=c.NeedStatus.ESCALATED, user=huayuan, note="上报")
     assert "已被他人修改" in str(error.value)
 
@@ -299,7 +300,7 @@ def test_suggestion_accept_never_redirects_off_site(login, huayuan, household):
 
 
 def test_api_creates_the_next_version_after_a_plan_in_force(login, huayuan, approver, household, plan):
-    """The serializer must not guess uniqueness from the model default version (1)."""
+    """The serializer must not guess uniqueness from the model default edition (1)."""
     _in_force(plan, huayuan, approver)
     response = login(huayuan).post(
         "/api/care-plans/",
@@ -307,7 +308,7 @@ def test_api_creates_the_next_version_after_a_plan_in_force(login, huayuan, appr
         content_type=JSON,
     )
     assert response.status_code == 201, response.content
-    assert response.json()["version"] == 2
+    assert response.json()["edition"] == 2
 
 
 def test_api_plan_create_while_one_is_in_progress_says_so_in_plain_chinese(login, huayuan, household, plan):
@@ -327,7 +328,7 @@ def test_editing_a_stale_need_does_not_reopen_it(household, huayuan):
     need = need_record(user=huayuan, household=household, domain="care", description="助餐", source="visit")
     stale = Need.objects.get(pk=need.pk)
     services.need_transition(need=need, to=c.NeedStatus.CLOSED_UNMET, user=huayuan, note="已搬走")
-    with pytest.raises(ValidationError):
+    with pytest.raises(EditConflict):
         services.need_update(need=stale, user=huayuan, description="改")
     need.refresh_from_db()
     assert need.status == c.NeedStatus.CLOSED_UNMET and need.description == "助餐"
@@ -338,7 +339,7 @@ def test_editing_a_stale_draft_does_not_undo_an_approval(plan, huayuan, approver
     action_add(plan=plan, user=huayuan, description="送餐", due_on=NEXT_MONTH, owner=huayuan)
     plan_transition(plan=plan, to=P.SUBMITTED, user=huayuan)
     plan_transition(plan=plan, to=P.APPROVED, user=approver)
-    with pytest.raises(ValidationError):
+    with pytest.raises(EditConflict):
         services.plan_update(plan=stale, user=huayuan, goals="改")
     plan.refresh_from_db()
     assert plan.status == P.APPROVED and plan.approved_by == approver and plan.goals == "目标"
@@ -424,7 +425,7 @@ def test_two_plan_creates_at_once_give_one_plan_and_a_400(household, huayuan, do
 
 @on_postgres[0]
 @on_postgres[1]
-def test_two_activations_at_once_give_one_plan_in_force_and_a_400(household, huayuan, dongqu, monkeypatch):
+def test_two_activations_at_once_give_one_plan_in_force_and_a_409(household, huayuan, dongqu, monkeypatch):
     approver = approver_rights(dongqu)
     first = _in_force(
         plan_create(household=household, user=huayuan, goals="目标", review_on=NEXT_MONTH), huayuan, approver
@@ -432,18 +433,19 @@ def test_two_activations_at_once_give_one_plan_in_force_and_a_400(household, hua
     second = plan_create(household=household, user=huayuan, goals="目标二", review_on=NEXT_MONTH)
     plan_transition(plan=second, to=P.SUBMITTED, user=huayuan)
     plan_transition(plan=second, to=P.APPROVED, user=approver)
-    real = services._replace_plan_in_force
+    real = services.claim_version
     barrier = threading.Barrier(2, timeout=20)
 
-    def held(*args):
-        barrier.wait()  # both requests have read the plan as approved
-        real(*args)
+    def held(instance, **kwargs):
+        if instance.pk == second.pk:
+            barrier.wait()  # both requests have read the plan as approved, at the same version
+        real(instance, **kwargs)
 
-    monkeypatch.setattr(services, "_replace_plan_in_force", held)
+    monkeypatch.setattr(services, "claim_version", held)
     url, body = f"/api/care-plans/{second.pk}/transition/", {"to": "active"}
     results = _in_threads(_post(huayuan, url, body), _post(huayuan, url, body))
     codes = sorted(getattr(r, "status_code", repr(r)) for r in results)
-    assert codes == [200, 400], results
+    assert codes == [200, 409], results  # the second waits for the first, then finds a new version
     assert list(CarePlan.objects.in_force().values_list("pk", flat=True)) == [second.pk]
     first.refresh_from_db()
     assert first.status == P.CLOSED

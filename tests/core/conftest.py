@@ -66,6 +66,9 @@ def _area(household: Household) -> Area:
     )
     item = CatalogItem.objects.get(code="meal_help")
     recommendation = Recommendation.objects.create(household=household, person=person, item=item)
+    from stats import uptake
+
+    uptake.recount([household.community_id])  # written past the push: count it as a push would
     review_on, due_on = dt.date.today() + dt.timedelta(days=60), dt.date.today() + dt.timedelta(days=30)
     # A plan in force (its action can be finished) and its next version in draft (editable).
     in_force = CarePlan.objects.create(
@@ -75,7 +78,7 @@ def _area(household: Household) -> Area:
         plan=in_force, description="送餐", due_on=due_on, owner=author, need=need
     )
     plan = CarePlan.objects.create(
-        household=household, goals="目标", review_on=review_on, author=author, version=2, previous=in_force
+        household=household, goals="目标", review_on=review_on, author=author, edition=2, previous=in_force
     )
     PlanAction.objects.create(plan=plan, description="助洁", due_on=due_on, owner=author)
     return Area(

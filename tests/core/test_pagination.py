@@ -67,3 +67,34 @@ def test_jump_to_a_page_number(login, admin_user, thirty):
     response = login(admin_user).get("/households/", {"per_page": 10, "page": 3})
     assert _ids(response) == sorted(thirty, reverse=True)[20:]
     assert 'name="page"' in response.content.decode()
+
+
+def test_keyset_keys_of_a_table_keyed_by_another_row_and_a_column_its_filter_makes_non_null():
+    """The visit queue's rows are keyed by their household and ordered by a nullable due date:
+    keyset only when the caller says its filter rules NULL out (an overdue row has a date)."""
+    from core.pagination import keyset_fields
+    from visits.models import HouseholdSchedule
+
+    rows = HouseholdSchedule.objects.order_by("due_on", "household_id")
+    assert keyset_fields(rows) is None
+    keys = keyset_fields(rows, ("due_on",))
+    assert [(name, desc) for _field, name, desc in keys] == [("due_on", False), ("household_id", False)]
+    assert keyset_fields(HouseholdSchedule.objects.order_by("-due_on", "-pk"), ("due_on",))[1][1:] == (
+        "household_id",
+        True,
+    )
+    assert keyset_fields(HouseholdSchedule.objects.order_by("household__address", "pk")) is None
+
+
+def test_a_cursor_page_starts_the_index_range_at_its_cursor():
+    """The leading column is bounded on its own, so the database starts reading there (no OFFSET)."""
+    import datetime as dt
+
+    from core.pagination import _beyond, keyset_fields
+    from visits.models import HouseholdSchedule
+
+    rows = HouseholdSchedule.objects.order_by("due_on", "household_id")
+    keys = keyset_fields(rows, ("due_on",))
+    sql = str(rows.filter(_beyond(keys, [dt.date(2026, 6, 1), 7], True))[:26].query)
+    assert "OFFSET" not in sql.upper()
+    assert '"due_on" >= 2026-06-01' in sql and '"household_id" > 7' in sql

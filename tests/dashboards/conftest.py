@@ -84,7 +84,14 @@ def dash_world(db, admin_user):
     need(h1, "2026-01-20", admin_user)
     need(h3, "2026-02-01", admin_user, met="2026-02-03")
     need(h2, "2026-01-03", admin_user, closed="2026-01-25")
+    rebuild_tallies()  # written past the services: recount the dashboards' rows
     return {"h1": h1, "h2": h2, "h3": h3}
+
+
+def rebuild_tallies():
+    from stats import monthly
+
+    monthly.rebuild(months_back=14)
 
 
 @pytest.fixture
@@ -118,7 +125,54 @@ def work_world(dash_world, admin_user):
         (h3, items[1], "offered"),
     ):
         Recommendation.objects.create(household=household, person=household.head, item=item, status=status)
+    from stats import uptake
+
+    uptake.recount(None)  # written past the push and the services: count them as rebuild_stats would
     ImportBatch.objects.create(
         source="dibao", file_name="低保.xlsx", sha256="0" * 64, snapshot_date=today, status="committed"
     )
     return dash_world
+
+
+def visit(household, day: str, services, by):
+    from visits.models import Visit, VisitService
+
+    v = Visit.objects.create(
+        household=household, visited_on=dt.date.fromisoformat(day), method="home", recorded_by=by
+    )
+    VisitService.objects.bulk_create([VisitService(visit=v, service=s) for s in services])
+    return v
+
+
+@pytest.fixture
+def care_world(work_world, admin_user):
+    """Visits, an activity and teams on top of the world (person-times hand-counted):
+
+    January: H1 探访慰问+生活帮扶 (2), H2 心理疏导 (1), a health talk in 花苑 with p1, p2 and 3
+    others (医疗帮扶 5). February: H3 医疗帮扶 (1). Teams: one in 花苑 (set up today), one
+    closed in 烟洲."""
+    from tests.factories import TeamFactory
+    from visits.models import Activity
+
+    h1, h2, h3 = work_world["h1"], work_world["h2"], work_world["h3"]
+    visit(h1, "2026-01-10", ["condolence", "living"], admin_user)
+    visit(h2, "2026-01-12", ["counselling"], admin_user)
+    visit(h3, "2026-02-05", ["medical"], admin_user)
+    team = TeamFactory(division=community("花苑社区"))
+    TeamFactory(division=community("烟洲社区"), is_active=False)
+    talk = Activity.objects.create(
+        title="健康讲座",
+        kind="health_talk",
+        held_on=dt.date(2026, 1, 20),
+        place="活动室",
+        community=community("花苑社区"),
+        organiser_team=team,
+        other_count=3,
+        recorded_by=admin_user,
+    )
+    talk.participants.set(list(h1.members.all()))
+    rebuild_tallies()
+    from visits.services import schedule_refresh
+
+    schedule_refresh()  # the stays were written around the services: the nightly refresh's part
+    return work_world

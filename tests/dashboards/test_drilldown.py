@@ -1,5 +1,7 @@
 """Every number on a dashboard is a link, and the list it opens shows exactly that many rows."""
 
+import datetime as dt
+
 import pytest
 
 from dashboards import figures
@@ -38,6 +40,20 @@ def numbers(summary: dict):
     for item in summary["uptake"]["items"]:
         for step in item["steps"]:
             yield f"uptake.{item['name']}.{step['step']}", step["n"], step["link"]
+    # Visits behind the person-times (the activities' part links to the activities, not persons).
+    for row in summary["services"]["rows"]:
+        yield f"services.{row['service']}.visits", row["visits"], row["links"]["visits"]
+    for p in summary["services_trend"]:
+        yield f"services_trend.{p['label']}", p["visits"], p["link"]
+    cov = summary["coverage"]
+    for row in [*cov["rows"], cov]:
+        for key, link in row["links"].items():
+            yield f"coverage.{row.get('name', 'all')}.{key}", row[key], link
+    if summary["period"]["as_of"] >= dt.date.today():  # the list shows the teams in use now
+        yield "teams", summary["teams"]["n"], summary["teams"]["link"]
+    for section in ("joint_cases", "employment"):
+        for key, link in summary[section]["links"].items():
+            yield f"{section}.{key}", summary[section][key], link
 
 
 def listed(client, link: str) -> int:
@@ -63,7 +79,7 @@ CASES = [
 
 
 @pytest.mark.parametrize(("persona", "division", "period"), CASES)
-def test_every_number_lands_on_a_list_of_that_count(request, login, work_world, persona, division, period):
+def test_every_number_lands_on_a_list_of_that_count(request, login, care_world, persona, division, period):
     user = request.getfixturevalue(persona)
     period = period or parse_period({})
     summary = figures.summary(figures.Scope(user=user, division=division(), period=period))

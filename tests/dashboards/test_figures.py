@@ -110,3 +110,63 @@ def test_workers_dashboard_opens_on_their_own_area(dash_world, manager, dongqu, 
 
 def test_period_as_of_is_never_after_today():
     assert month_period(2099, 1).as_of == dt.date.today()
+
+
+def services_of(result):
+    return {
+        row["service"]: (row["visits"], row["activities"], row["year"])
+        for row in result["rows"]
+        if row["n"] or row["year"]
+    }
+
+
+def test_person_times_by_service_this_period_and_this_year(care_world, manager, dongqu, huayuan):
+    jan = figures.services(scope(manager, city()))
+    assert services_of(jan) == {
+        "condolence": (1, 0, 1),
+        "living": (1, 0, 1),
+        "counselling": (1, 0, 1),
+        "medical": (0, 5, 5),
+    }
+    assert (jan["care"], jan["social"], jan["n"], jan["year"]) == (7, 1, 8, 8)
+    feb = figures.services(scope(manager, city(), FEB))
+    assert (feb["care"], feb["social"], feb["care_year"], feb["social_year"]) == (1, 0, 8, 1)
+    # A town and a community see their own: 西区 (烟洲) had only February's visit.
+    assert figures.services(scope(dongqu, town("东区街道")))["n"] == 8
+    assert figures.services(scope(huayuan, community("花苑社区")))["n"] == 7
+    trend = {p["label"]: p["n"] for p in figures.services_trend(scope(manager, city(), FEB))}
+    assert (trend["2026-01"], trend["2026-02"], trend["2025-12"]) == (8, 1, 0)
+
+
+def test_person_times_agree_with_the_visits_selector(care_world, manager):
+    from visits.selectors import person_times
+
+    raw = person_times(manager, since=dt.date(2026, 1, 1), until=dt.date(2026, 2, 28))
+    year = figures.services(scope(manager, city(), FEB))
+    assert {r["service"]: r["year"] for r in year["rows"]} == raw
+
+
+def test_teams_are_counted_as_they_stood_at_the_month_end(care_world, manager):
+    from dashboards.periods import parse_period
+
+    assert figures.teams(scope(manager, city()))["n"] == 0  # set up after January
+    assert figures.teams(scope(manager, city(), parse_period({})))["n"] == 1  # the closed one not
+
+
+def test_report_has_the_bureaus_service_sentence(care_world, manager):
+    report = figures.monthly_report(scope(manager, city()))
+    assert report["sentences"][-1] == (
+        "2026年以来，开展探访慰问、生活帮扶、医疗帮扶7人次（本月7人次）；"
+        "开展心理疏导、助医、助餐等社会帮扶1人次（本月1人次）；建立探访关爱服务队伍0支。"
+    )
+
+
+def test_coverage_joint_cases_and_employment_are_present(care_world, manager, dongqu):
+    summary = figures.summary(scope(manager, city()))
+    assert {r["name"] for r in summary["coverage"]["rows"]} >= {"东区街道"}
+    for key in ("open", "on_agenda", "closed", "overdue_tasks"):
+        assert summary["joint_cases"][key] == 0
+    for key in ("placed", "employed", "training", "surveyed"):
+        assert summary["employment"][key] == 0
+    town_cov = figures.coverage(scope(dongqu, town("东区街道")))
+    assert {r["name"] for r in town_cov["rows"]} <= {"花苑社区", "竹苑社区"}

@@ -24,6 +24,8 @@ PAGES = [
     "/employment/surveys/?per_page=50",
     "/employment/surveys/households/?per_page=50&state=surveyed",
     "/employment/surveys/progress/",
+    "/employment/surveys/progress/?since=2020-01-01",
+    "/employment/?per_page=50&basis=dibao&surveyed=yes",
     "/api/employment-targets/?page_size=50",
     "/api/employment-profiles/?page_size=50",
     "/api/trainings/?page_size=50",

@@ -103,3 +103,38 @@ def test_no_users_option(db):
     call_command("seed_demo", households=5, no_users=True, verbosity=0)
     assert Household.objects.count() == 5
     assert not User.objects.exists()
+
+
+def test_a_small_demo_city_has_joint_cases_too(seeded):
+    """50 households have no open need for every summary's domain: the demo records the missing
+    ones, so the joint meeting pages are never empty in a demo (one case per 东区 household, at
+    most the nine summaries)."""
+    from meetings.choices import CaseStatus
+    from meetings.models import JointCase
+
+    statuses = set(JointCase.objects.values_list("status", flat=True))
+    town = Household.objects.filter(town__name="东区街道").count()
+    assert JointCase.objects.count() == min(9, town) > 0
+    assert {CaseStatus.SUBMITTED, CaseStatus.RETURNED, CaseStatus.ENDORSED} <= statuses
+    assert all(case.needs.exists() for case in JointCase.objects.all())
+
+
+def test_the_demo_city_has_a_past(seeded):
+    """The first sweep's decisions are spread over the past months, so that last month's report
+    and the trend lines have figures, and this month still has new placements."""
+    import datetime as dt
+
+    from django.db.models import Sum
+    from django.utils import timezone
+
+    from assessments.models import GroupDecision
+    from stats.models import GroupStock
+
+    first = timezone.localdate().replace(day=1)
+    last_month = (first - dt.timedelta(days=1)).replace(day=1)
+    decided = [
+        timezone.localtime(d).date() for d in GroupDecision.objects.values_list("decided_at", flat=True)
+    ]
+    assert decided and min(decided) < last_month and max(decided) >= first - dt.timedelta(days=31)
+    stock = GroupStock.objects.filter(month=last_month, group="").aggregate(n=Sum("persons"))["n"]
+    assert 0 < stock < len(decided)

@@ -297,3 +297,19 @@ def test_household_recoded_by_hand_falls_back_to_a_full_read(tmp_path, family):
     batch, summary = run(path)
     assert batch.status == "committed" and summary.households_created == 1
     assert Household.objects.get(code="440001").members.count() == 3
+
+
+def test_a_household_moved_by_the_roster_takes_its_tasks_along(tmp_path, family):
+    """Task lists scope by the task's own town and community: the import moves them set-based."""
+    from core.models import Task
+
+    run(write_csv(tmp_path / "a.csv", family))
+    household = Household.objects.get(code="440001")
+    task = Task.objects.create(kind="k", title="核实", household=household, due_date=SNAP2)
+    for row in family:
+        row.update({"镇街": "西区街道", "村（社区）": "烟洲社区"})
+    run(write_csv(tmp_path / "b.csv", family))
+    household.refresh_from_db()
+    task.refresh_from_db()
+    assert household.community.name == "烟洲社区"
+    assert (task.town_id, task.community_id) == (household.town_id, household.community_id)

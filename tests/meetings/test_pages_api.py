@@ -262,3 +262,10 @@ def test_list_pages_do_not_query_per_row(url, resolving, meeting, mishu, huayuan
 def test_meeting_edit_form_keeps_the_date(meeting, mishu, login):
     page = login(mishu).get(f"/joint/meetings/{meeting.pk}/edit/").content.decode()
     assert f'value="{meeting.held_on.isoformat()}"' in page
+
+
+def test_the_printed_record_says_when_a_case_has_no_resolution_yet(endorsed, meeting, mishu, login):
+    services.case_schedule(case=endorsed, meeting=meeting, user=mishu)
+    record = login(mishu).get(f"/joint/meetings/{meeting.pk}/print/").content.decode()
+    assert record.count(endorsed.number) == 2  # on the agenda and in the resolutions table
+    assert "本案尚未形成决议事项。" in record

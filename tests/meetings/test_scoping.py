@@ -53,23 +53,62 @@ def test_liaison_gets_404_for_every_household_outside_their_cases(
     assert other_need.pk not in listed
 
 
-def test_liaison_sees_their_case_household_masked_and_cannot_reveal(resolving, renshe, login, household):
+def test_liaison_sees_the_case_and_its_needs_but_no_page_of_the_household(
+    resolving, renshe, login, household, huayuan
+):
+    """PIPL, minimum necessary: of a case's household a liaison sees what the case shows (its
+    needs, the household's name and area), never the household's or a member's page, its income,
+    screening, assistance or other needs, and nothing through the API either."""
     client = login(renshe)
+    person = household.members.first()
+    case_need = resolving.needs.get()
+    other_need = need_record(
+        user=huayuan, household=household, domain="living", description="另一需求", source="visit"
+    )
+    for url in _urls(household, other_need):
+        assert client.get(url).status_code == 404, url
+    for url in (f"/needs/{case_need.pk}/", f"/api/needs/{case_need.pk}/"):
+        assert client.get(url).status_code == 200, url
+    page = client.get(f"/joint/cases/{resolving.pk}/").content.decode()
+    assert str(household) in page and f"/households/{household.pk}/" not in page
+    assert case_need.description in page and "另一需求" not in page
+    need_page = client.get(f"/needs/{case_need.pk}/").content.decode()
+    assert f"/households/{household.pk}/" not in need_page and person.id_number not in need_page
+    assert {row["id"] for row in client.get("/api/needs/").json()["results"]} == {case_need.pk}
+    assert client.get("/api/households/").json()["results"] == []
+    assert client.get("/api/persons/").json()["results"] == []
+    assert client.post(f"/persons/{person.pk}/reveal/id_number/").status_code in (403, 404)
+    assert client.post(f"/needs/{case_need.pk}/transition/", {"to": "met"}).status_code == 404
+    assert client.post(f"/households/{household.pk}/edit/", {"address": "改"}).status_code == 404
+    household.refresh_from_db()
+    assert household.address != "改"
+
+
+def test_liaison_scope_is_fail_closed_for_every_household_model(resolving, renshe):
+    """Every household-scoped model but the needs is empty for a liaison (core.scoping ROW_SCOPES)."""
+    from django.apps import apps
+
+    from assistance.models import Need
+    from core.scoping import ScopedQuerySet
+
+    for model in apps.get_models():
+        queryset = model._default_manager.all()
+        if not isinstance(queryset, ScopedQuerySet) or model._meta.app_label == "meetings":
+            continue
+        rows = queryset.restrict(renshe)
+        if model is Need:
+            assert set(rows) == set(resolving.needs.all())
+        else:
+            assert not rows.exists(), model
+
+
+def test_the_secretariat_still_sees_the_case_household_masked(resolving, mishu, login, household):
+    client = login(mishu)
     person = household.members.first()
     page = client.get(f"/persons/{person.pk}/")
     assert page.status_code == 200
     assert person.id_number not in page.content.decode()
-    assert "*" in page.content.decode()
     assert client.post(f"/persons/{person.pk}/reveal/id_number/").status_code in (403, 404)
-    assert client.post(f"/households/{household.pk}/edit/", {"address": "改"}).status_code == 404
-    assert (
-        client.patch(
-            f"/api/households/{household.pk}/", {"address": "改"}, content_type="application/json"
-        ).status_code
-        == 403
-    )
-    household.refresh_from_db()
-    assert household.address != "改"
 
 
 def test_liaison_of_another_department_sees_nothing(resolving, zhujian, login, household):
@@ -90,7 +129,8 @@ def test_liaison_sees_a_case_on_the_agenda_of_a_meeting_their_department_attends
     assert client.get(f"/joint/cases/{endorsed.pk}/").status_code == 404
     services.case_schedule(case=endorsed, meeting=meeting, user=mishu)
     assert client.get(f"/joint/cases/{endorsed.pk}/").status_code == 200
-    assert client.get(f"/households/{endorsed.household_id}/").status_code == 200
+    assert client.get(f"/households/{endorsed.household_id}/").status_code == 404  # the case only
+    assert client.get(f"/needs/{endorsed.needs.get().pk}/").status_code == 200
 
 
 def test_secretariat_sees_cases_only_once_the_town_endorsed_them(case, mishu, login, dongqu_endorser):
@@ -114,7 +154,7 @@ def test_case_roles_see_no_row_that_is_not_a_household(resolving, renshe, mishu)
 
 
 def test_households_of_a_case_role_follow_the_case_scope(resolving, renshe, mishu, west_case):
-    assert set(Household.objects.restrict(renshe)) == {resolving.household}
+    assert not Household.objects.restrict(renshe).exists()  # a liaison sees the case, its needs
     assert set(Household.objects.restrict(mishu)) == {resolving.household, west_case.household}
     assert Person.objects.restrict(renshe).filter(household=west_case.household).count() == 0
 

@@ -1,7 +1,10 @@
 """Two writers in one community at once (PostgreSQL): both have written their person before
-either recounts; the summary rows still equal the raw counts after both commit."""
+either adds its difference to the summary rows; the rows still equal the raw counts after both
+commit, whether the two people are in two households or in the same one (then the second writer
+waits for the first at the household's locks, which the test checks too)."""
 
 import threading
+import time
 
 import pytest
 from django.db import connection
@@ -18,20 +21,36 @@ pytestmark = [
 ]
 
 
-def test_concurrent_writers_in_one_community_leave_exact_counts(monkeypatch):
+@pytest.mark.parametrize("same_household", [False, True])
+def test_concurrent_writers_in_one_community_leave_exact_counts(monkeypatch, same_household):
     from accounts.choices import Role
 
     admin = UserFactory(username="race-admin", role=Role.ADMIN, is_superuser=True)
     worker = UserFactory(username="race-huayuan", division=community("花苑社区"))
     households = [HouseholdFactory(community=community("花苑社区")) for _ in range(2)]
-    real = stats_services.refresh_communities
-    barrier = threading.Barrier(2, timeout=20)
+    if same_household:
+        households = [households[0], households[0]]
+    real = stats_services.apply_households
+    arrived, seen = [], []
 
     def held(*args, **kwargs):
-        barrier.wait()  # both people are written (uncommitted) before either recount
+        # Two households: both people are written (uncommitted) before either recount. One
+        # household: the second writer must already be waiting for the first (on the household's
+        # locks) instead; either way, nobody recounts until the other writer is inside its write.
+        arrived.append(threading.get_ident())
+        deadline = time.monotonic() + 20
+        while len(arrived) < 2 and time.monotonic() < deadline:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                if cursor.fetchone()[0]:
+                    seen.append("waits")
+                    break
+            time.sleep(0.05)
+        else:
+            seen.append("both" if len(arrived) == 2 else "alone")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(stats_services, "refresh_communities", held)
+    monkeypatch.setattr(stats_services, "apply_households", held)
     errors = []
 
     def add(household, name):
@@ -39,7 +58,7 @@ def test_concurrent_writers_in_one_community_leave_exact_counts(monkeypatch):
             services.person_create(
                 household=household,
                 user=admin,
-                data={"name": name, "relation": c.Relation.HEAD},
+                data={"name": name, "relation": c.Relation.OTHER},
                 id_number=make_id_number(),
             )
         except BaseException as error:  # noqa: BLE001 - reported below
@@ -53,9 +72,11 @@ def test_concurrent_writers_in_one_community_leave_exact_counts(monkeypatch):
     for thread in threads:
         thread.join(60)
     assert not errors, errors
+    assert "alone" not in seen and ("waits" in seen) == same_household, seen
     for user in (admin, worker):
         assert selectors.home_counts(user) == {
             **selectors.raw_home_counts(user),
             "statuses": selectors.home_counts(user)["statuses"],
         }
         assert selectors.home_counts(user)["persons"] == 2
+    assert selectors.household_count(selectors.area_filter(admin)) == 2

@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from rest_framework.test import APIClient
 
+from households.hooks import households_written
 from tests.factories import HouseholdFactory, TeamFactory, community
 from visits.models import Pairing, Visit
 
@@ -55,6 +56,9 @@ def test_bad_visits_are_400_in_chinese(huayuan, household):
     )
     assert response.status_code == 400
     response = api(huayuan).post("/api/visits/", _visit(household, visited_on="2999-01-01"), format="json")
+    assert response.status_code == 400 and "日期不能晚于" in str(response.json())  # core.validators
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    response = api(huayuan).post("/api/visits/", _visit(household, visited_on=tomorrow), format="json")
     assert response.status_code == 400 and "今天" in str(response.json())
 
 
@@ -84,6 +88,7 @@ def test_pairing_through_the_api_and_ending_it(huayuan, household):
 
 def test_coverage_figures_through_the_api(huayuan, household):
     in_group(household, "elderly")
+    households_written([household.pk])  # as screening does when it places someone
     body = api(huayuan).get("/api/visit-queue/coverage/").json()
     assert body["total"]["elderly"] == 1 and body["rows"][0]["name"] == "花苑社区"
     queue = api(huayuan).get("/api/visit-queue/", {"state": "unpaired"}).json()

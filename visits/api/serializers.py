@@ -1,15 +1,18 @@
-import datetime as dt
-
 from rest_framework import serializers
 
-from core.serializers import ScopedPrimaryKeyRelatedField
+from core.serializers import (
+    NullAsBlankMixin,
+    PlausibleDateField,
+    ScopedPrimaryKeyRelatedField,
+    VersionedSerializerMixin,
+)
 from households.models import Division, Household, Person
 
 from .. import choices as c
-from ..models import Activity, Pairing, Team, TeamMember, Visit, VisitFrequency
+from ..models import Activity, HouseholdSchedule, Pairing, Team, TeamMember, Visit, VisitFrequency
 
 
-class TeamSerializer(serializers.ModelSerializer):
+class TeamSerializer(NullAsBlankMixin, VersionedSerializerMixin, serializers.ModelSerializer):
     division = ScopedPrimaryKeyRelatedField(queryset=Division.objects.all(), action="view")
     team_type_label = serializers.CharField(source="get_team_type_display", read_only=True)
 
@@ -25,10 +28,9 @@ class TeamSerializer(serializers.ModelSerializer):
             "is_active",
             "version",
         ]
-        read_only_fields = ["version"]
 
 
-class MemberSerializer(serializers.ModelSerializer):
+class MemberSerializer(NullAsBlankMixin, VersionedSerializerMixin, serializers.ModelSerializer):
     team = ScopedPrimaryKeyRelatedField(queryset=Team.objects.all())
     phone = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=20)
     member_type_label = serializers.CharField(source="get_member_type_display", read_only=True)
@@ -47,26 +49,27 @@ class MemberSerializer(serializers.ModelSerializer):
             "is_active",
             "version",
         ]
-        read_only_fields = ["phone_masked", "version"]
+        read_only_fields = ["phone_masked"]
 
 
-class PairingSerializer(serializers.ModelSerializer):
+class PairingSerializer(NullAsBlankMixin, VersionedSerializerMixin, serializers.ModelSerializer):
     team = ScopedPrimaryKeyRelatedField(queryset=Team.objects.all())
     household = ScopedPrimaryKeyRelatedField(queryset=Household.objects.all())
     member = ScopedPrimaryKeyRelatedField(queryset=TeamMember.objects.all(), required=False, allow_null=True)
 
     class Meta:
         model = Pairing
-        fields = ["id", "team", "household", "member", "started_on", "ended_on", "end_reason"]
+        fields = ["id", "team", "household", "member", "started_on", "ended_on", "end_reason", "version"]
         read_only_fields = ["ended_on", "end_reason"]
 
 
 class PairingEndSerializer(serializers.Serializer):
-    ended_on = serializers.DateField()
+    ended_on = PlausibleDateField()
     reason = serializers.CharField(max_length=200)
+    version = serializers.IntegerField(required=False, min_value=1)
 
 
-class VisitSerializer(serializers.ModelSerializer):
+class VisitSerializer(NullAsBlankMixin, VersionedSerializerMixin, serializers.ModelSerializer):
     household = ScopedPrimaryKeyRelatedField(queryset=Household.objects.all(), action="view")
     services = serializers.ListField(
         child=serializers.ChoiceField(choices=c.Service.choices), source="service_codes", min_length=1
@@ -101,10 +104,10 @@ class VisitSerializer(serializers.ModelSerializer):
             "reason",
             "version",
         ]
-        read_only_fields = ["team", "need", "recorded_at", "version"]
+        read_only_fields = ["team", "need", "recorded_at"]
 
 
-class ActivitySerializer(serializers.ModelSerializer):
+class ActivitySerializer(NullAsBlankMixin, VersionedSerializerMixin, serializers.ModelSerializer):
     community = ScopedPrimaryKeyRelatedField(
         queryset=Division.objects.filter(level="community"), action="view"
     )
@@ -134,30 +137,22 @@ class ActivitySerializer(serializers.ModelSerializer):
             "note",
             "version",
         ]
-        read_only_fields = ["town", "version"]
+        read_only_fields = ["town"]
 
 
-class FrequencySerializer(serializers.ModelSerializer):
+class FrequencySerializer(NullAsBlankMixin, serializers.ModelSerializer):
     class Meta:
         model = VisitFrequency
         fields = ["id", "group", "tier", "interval_days", "effective_from", "note"]
 
 
-class QueueSerializer(serializers.ModelSerializer):
-    last_visit = serializers.DateField(read_only=True)
-    due_on = serializers.SerializerMethodField()
-    due_reason = serializers.SerializerMethodField()
+class QueueSerializer(NullAsBlankMixin, serializers.ModelSerializer):
+    """A row of the visit queue (the schedule table), as the list showed it when it read households."""
+
+    id = serializers.IntegerField(source="household_id", read_only=True)
+    address = serializers.CharField(source="household.address", read_only=True)
+    last_visit = serializers.DateField(source="last_visit_on", read_only=True, allow_null=True)
 
     class Meta:
-        model = Household
-        fields = ["id", "town", "community", "address", "last_visit", "due_on", "due_reason"]
-
-    def get_due_on(self, obj) -> dt.date | None:
-        from ..schedule import due_of
-
-        return due_of(obj).on
-
-    def get_due_reason(self, obj) -> str:
-        from ..schedule import due_of
-
-        return str(due_of(obj).reason)
+        model = HouseholdSchedule
+        fields = ["id", "town", "community", "address", "last_visit", "paired", "due_on", "due_reason"]

@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.db import transaction
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, viewsets
 from rest_framework import serializers as drf_serializers
@@ -10,22 +11,21 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from core.api import ScopedViewSetMixin
-from core.drf import RolePermission
+from core.api import ScopedViewSetMixin, VersionedViewSetMixin
+from core.drf import KeysetPagination, RolePermission
 from core.scoping import VIEW
 from core.serializers import service_errors
-from households.models import Household
 
 from .. import selectors, services
 from ..filtersets import (
     ActivityFilterSet,
     MemberFilterSet,
     PairingFilterSet,
+    ScheduleFilterSet,
     TeamFilterSet,
     VisitFilterSet,
-    VisitHouseholdFilterSet,
 )
-from ..models import Activity, Pairing, Team, TeamMember, Visit, VisitFrequency
+from ..models import Activity, HouseholdSchedule, Pairing, Team, TeamMember, Visit, VisitFrequency
 from . import serializers as s
 
 EDITABLE = ["get", "post", "patch", "head", "options"]  # nothing is deleted
@@ -39,6 +39,7 @@ class NoVolunteersApi:
 
 
 class _Editable(
+    VersionedViewSetMixin,
     ScopedViewSetMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
@@ -47,6 +48,12 @@ class _Editable(
     viewsets.GenericViewSet,
 ):
     http_method_names = EDITABLE
+
+    @staticmethod
+    def changes(serializer) -> tuple[dict, int | None]:
+        """The fields to write, and the version the client last read (If-Match or ``version``)."""
+        data = dict(serializer.validated_data)
+        return data, serializer.expected_version(data)
 
 
 class TeamViewSet(_Editable):
@@ -59,15 +66,16 @@ class TeamViewSet(_Editable):
     def perform_create(self, serializer):
         with service_errors():
             serializer.instance = services.team_save(
-                user=self.request.user, team=Team(**serializer.validated_data)
+                user=self.request.user, team=Team(**self.changes(serializer)[0])
             )
 
     def perform_update(self, serializer):
         team = serializer.instance
-        for name, value in serializer.validated_data.items():
+        data, expected = self.changes(serializer)
+        for name, value in data.items():
             setattr(team, name, value)
         with service_errors():
-            services.team_save(user=self.request.user, team=team)
+            services.team_save(user=self.request.user, team=team, expected=expected)
 
 
 class MemberViewSet(NoVolunteersApi, _Editable):
@@ -75,22 +83,23 @@ class MemberViewSet(NoVolunteersApi, _Editable):
     serializer_class = s.MemberSerializer
     filterset_class = MemberFilterSet
 
-    def _save(self, member, data):
+    def _save(self, member, data, expected=None):
         phone = data.pop("phone", None)
         for name, value in data.items():
             setattr(member, name, value)
         with service_errors():
-            return services.member_save(user=self.request.user, member=member, phone=phone)
+            return services.member_save(user=self.request.user, member=member, phone=phone, expected=expected)
 
     def perform_create(self, serializer):
-        serializer.instance = self._save(TeamMember(), dict(serializer.validated_data))
+        serializer.instance = self._save(TeamMember(), self.changes(serializer)[0])
 
     def perform_update(self, serializer):
-        self._save(serializer.instance, dict(serializer.validated_data))
+        self._save(serializer.instance, *self.changes(serializer))
 
 
 class PairingViewSet(
     NoVolunteersApi,
+    VersionedViewSetMixin,
     ScopedViewSetMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
@@ -104,8 +113,10 @@ class PairingViewSet(
     filterset_class = PairingFilterSet
 
     def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("version", None)  # a new pairing starts at 1, whatever a client copied into the body
         with service_errors():
-            serializer.instance = services.pairing_create(user=self.request.user, **serializer.validated_data)
+            serializer.instance = services.pairing_create(user=self.request.user, **data)
 
     @extend_schema(request=s.PairingEndSerializer, responses=s.PairingSerializer)
     @action(detail=True, methods=["post"])
@@ -113,12 +124,14 @@ class PairingViewSet(
         pairing = self.get_object()
         body = s.PairingEndSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        header = self._if_match()
         with service_errors():
             services.pairing_end(
                 user=request.user,
                 pairing=pairing,
                 ended_on=body.validated_data["ended_on"],
                 reason=body.validated_data["reason"],
+                expected=header if header is not None else body.validated_data.get("version"),
             )
         return Response(s.PairingSerializer(pairing, context={"request": request}).data)
 
@@ -145,7 +158,7 @@ class VisitViewSet(_Editable):
         return VIEW if self.action == "create" else super().scope_action()
 
     def perform_create(self, serializer):
-        data = dict(serializer.validated_data)
+        data = self.changes(serializer)[0]
         key = data.pop("key", None) or self.request.headers.get("Idempotency-Key") or None
         if key and not (8 <= len(key) <= 64):
             raise ValidationError({"key": "提交编号格式不正确。"})
@@ -158,12 +171,14 @@ class VisitViewSet(_Editable):
             )
 
     def perform_update(self, serializer):
-        data = dict(serializer.validated_data)
+        data, expected = self.changes(serializer)
         for name in ("key", "create_need", "household"):
             data.pop(name, None)
         codes = data.pop("service_codes", None)
         with service_errors():
-            services.visit_update(user=self.request.user, visit=serializer.instance, services=codes, **data)
+            services.visit_update(
+                user=self.request.user, visit=serializer.instance, services=codes, expected=expected, **data
+            )
 
 
 class ActivityViewSet(NoVolunteersApi, _Editable):
@@ -171,22 +186,20 @@ class ActivityViewSet(NoVolunteersApi, _Editable):
     serializer_class = s.ActivitySerializer
     filterset_class = ActivityFilterSet
 
-    def _save(self, activity, data):
+    def _save(self, activity, data, expected=None):
         participants = data.pop("participants", None)
         for name, value in data.items():
             setattr(activity, name, value)
         with service_errors():
             return services.activity_save(
-                user=self.request.user, activity=activity, participants=participants
+                user=self.request.user, activity=activity, participants=participants, expected=expected
             )
 
     def perform_create(self, serializer):
-        serializer.instance = self._save(
-            Activity(recorded_by=self.request.user), dict(serializer.validated_data)
-        )
+        serializer.instance = self._save(Activity(recorded_by=self.request.user), self.changes(serializer)[0])
 
     def perform_update(self, serializer):
-        self._save(serializer.instance, dict(serializer.validated_data))
+        self._save(serializer.instance, *self.changes(serializer))
 
 
 class FrequencyViewSet(NoVolunteersApi, viewsets.ReadOnlyModelViewSet):
@@ -198,16 +211,25 @@ class FrequencyViewSet(NoVolunteersApi, viewsets.ReadOnlyModelViewSet):
 
 
 class VisitQueueViewSet(NoVolunteersApi, mixins.ListModelMixin, viewsets.GenericViewSet):
-    """Households that need visits, by ``state`` (overdue, unpaired, ...), community or town;
-    ``GET /api/visit-queue/coverage/?level=community|town`` gives the coverage figures."""
+    """Households that need visits, by ``state`` (overdue, due soon, unpaired ...), community or
+    town, from the schedule table by due date then household, paged by ``after`` / ``before``
+    cursors; ``GET /api/visit-queue/coverage/?level=community|town`` gives the coverage figures."""
 
     serializer_class = s.QueueSerializer
-    filterset_class = VisitHouseholdFilterSet
+    filterset_class = ScheduleFilterSet
+    filter_backends = [DjangoFilterBackend]  # a fixed order (due date, household): the cursor's
+    pagination_class = KeysetPagination
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema needs the model, not the rows
-            return Household.objects.none()
-        return selectors.visit_households(self.request.user).order_by("id")
+            return HouseholdSchedule.objects.none()
+        rows = selectors.schedule_rows(self.request.user).select_related("household")
+        if self.request.query_params.get("state", "required") in selectors.DUE_STATES:
+            return rows  # by due date, then household
+        return rows.order_by("household_id")  # due dates may be missing (unpaired): by household
+
+    def keyset_not_null(self):
+        return ("due_on",) if self.request.query_params.get("state") in selectors.DUE_STATES else ()
 
     @extend_schema(
         parameters=[OpenApiParameter("level", str, enum=["community", "town"])],

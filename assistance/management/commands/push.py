@@ -4,18 +4,28 @@ from assistance import push
 
 
 class Command(BaseCommand):
-    help = "Push eligible catalog items (幸福清单推送): --all for everyone, --household ID for one household."
+    help = (
+        "Push eligible catalog items (幸福清单推送): --all for everyone (what changed since the last full run; "
+        "--all --force: everything), --household ID for one household."
+    )
 
     def add_arguments(self, parser):
         group = parser.add_mutually_exclusive_group()
         group.add_argument("--all", action="store_true", help="recompute for everyone")
         group.add_argument("--household", type=int, action="append", help="a household id (repeatable)")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="with --all: every item for everyone, ignoring the stored push inputs",
+        )
 
-    def handle(self, *args, all, household, **options):
+    def handle(self, *args, all, household, force, **options):
+        if force and not all:
+            raise CommandError("--force goes with --all")
         if household:
             run = push.push(households=household, mode="households")
         elif all:
-            run = push.push(mode="full")
+            run = push.push(mode="full", force=force)
         else:
             run = push.push_incremental()
         if run is None:

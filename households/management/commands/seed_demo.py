@@ -64,3 +64,7 @@ class Command(BaseCommand):
             from visits.demo import make_demo_visits
 
             self.stdout.write(f"demo visiting care: {make_demo_visits()}")
+            # The demo's needs, visits and stays were written in bulk: recount the dashboards' rows.
+            from stats.monthly import rebuild as rebuild_monthly
+
+            rebuild_monthly()
