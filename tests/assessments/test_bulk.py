@@ -55,6 +55,9 @@ def test_insert_writes_rows_defaults_and_one_history_row_each():
         detail="a\nb",
         household_id=p.household_id,
         person_id=p.pk,
+        # A household's task carries its area (the screening copies it; bulk.insert runs no save()).
+        town_id=p.household.town_id,
+        community_id=p.household.community_id,
         due_date=ON,
         dedupe_key="review:1",
     )
