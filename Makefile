@@ -7,6 +7,8 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_HOUSEHOLDS ?= 3000
+# Test processes (pytest-xdist): one per CPU; JOBS=0 runs the suite in this process.
+JOBS ?= auto
 
 .PHONY: install run test test-sqlite lint messages bench
 
@@ -25,11 +27,11 @@ run: install
 	HOST=$(HOST) PORT=$(PORT) PY=$(PY) bin/run-dev
 
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(JOBS) $(PYTEST_ARGS)
 
 # The suite on the embedded default database (SQLite), whatever DATABASE_URL says.
 test-sqlite: install
-	env -u DATABASE_URL $(PY) -m pytest $(PYTEST_ARGS)
+	env -u DATABASE_URL $(PY) -m pytest -n $(JOBS) $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

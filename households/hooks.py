@@ -46,6 +46,23 @@ def batches():
         _state.batches = depth
 
 
+@contextmanager
+def coalesced():
+    """The ``households_written`` calls inside reach the listeners once, at the end, with all the
+    households written (a test fixture building a world of twenty households recounts once).
+    Nested blocks join the outermost one. Inside one transaction only: the counts of an
+    exception's partial writes are not recounted."""
+    if getattr(_state, "gathered", None) is not None:
+        yield
+        return
+    _state.gathered = gathered = [set(), set(), False]
+    try:
+        yield
+    finally:
+        _state.gathered = None
+    households_written(gathered[0], gathered[1], everyone=gathered[2])
+
+
 def households_written(
     household_ids: Iterable[int], communities: Iterable[int] = (), *, everyone: bool = False
 ) -> None:
@@ -53,6 +70,11 @@ def households_written(
     ``everyone``: the whole registry was compared (a full screening sweep)."""
     ids = sorted({int(i) for i in household_ids if i})
     areas = sorted({int(i) for i in communities if i})
+    gathered = getattr(_state, "gathered", None)
+    if gathered is not None:
+        gathered[0].update(ids), gathered[1].update(areas)
+        gathered[2] = gathered[2] or everyone
+        return
     if ids or areas or everyone:
         in_batches = getattr(_state, "batches", 0) > 0
         for callback in list(_in_transaction):

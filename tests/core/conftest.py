@@ -97,6 +97,10 @@ def _area(household: Household) -> Area:
 
 @pytest.fixture
 def world(household) -> dict[str, Area]:
+    return make_world(household)
+
+
+def make_world(household) -> dict[str, Area]:
     """huayuan_paired is the volunteer's paired household (tests/conftest.py ``household``)."""
     return {
         "huayuan_paired": _area(household),
@@ -108,5 +112,9 @@ def world(household) -> dict[str, Area]:
 
 @pytest.fixture
 def xiqu_viewer(db):
+    return make_xiqu_viewer()
+
+
+def make_xiqu_viewer():
     """A read-only manager whose area is one town (西区): read-only AND area-scoped."""
     return UserFactory(username="xiqu_viewer", role=Role.CITY_MANAGER, division=town("西区街道"))

@@ -16,6 +16,7 @@ Personas (tests/conftest.py, tests/core/conftest.py) and their areas in the ``wo
 ``xiqu`` is the "charlie" of style.md: a 西区 town worker who must get 404 for every 东区 record.
 """
 
+import copy
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -58,10 +59,12 @@ INSIDE = {
     "xiqu_viewer": ("yanzhou",),
     "volunteer": ("huayuan_paired",),
     # The joint meeting's roles see the households of their cases (fixtures below): the 人社
-    # liaison has a task on a 竹苑 case, the secretariat an endorsed 烟洲 case. A liaison sees
-    # of it only the needs the case concerns (inside() below; the 竹苑 case concerns none).
+    # liaison has a task on a 竹苑 case, the secretariat sees the endorsed cases (烟洲 on the
+    # agenda; 竹苑 and the 花苑 case of joint_world resolving) and not the other 花苑 case, still at
+    # the town. A liaison sees of it only the needs the case concerns (inside() below; the 竹苑
+    # case concerns none).
     "liaison": ("zhuyuan",),
-    "secretariat": ("yanzhou",),
+    "secretariat": ("huayuan_paired", "zhuyuan", "yanzhou"),
 }
 PERSONAS = tuple(INSIDE)
 READ_ONLY = ("manager", "xiqu_viewer", "volunteer", "liaison", "secretariat")
@@ -945,28 +948,24 @@ def _case_role_user(username, role, department=None):
     return user
 
 
-@pytest.fixture
-def liaison(world, dongqu):
+def make_liaison(world, dongqu):
     """The 人社 liaison: a task for 人社 on a 竹苑 case, nothing else."""
     _joint_case(world["zhuyuan"].household, dongqu, status="resolving", task_for="hr_social_security")
     return _case_role_user("renshe", "DEPARTMENT_LIAISON", "hr_social_security")
 
 
-@pytest.fixture
-def secretariat(world, xiqu):
+def make_secretariat(world, xiqu):
     """The city secretariat: an endorsed 烟洲 case; a 花苑 case still at the town is not theirs."""
     _joint_case(world["yanzhou"].household, xiqu, status="on_agenda")
     _joint_case(world["huayuan_other"].household, xiqu, status="submitted")
     return _case_role_user("mishu", "SECRETARIAT")
 
 
-@pytest.fixture
-def zhujian(world):
+def make_zhujian(world):
     return _case_role_user("zhujian", "DEPARTMENT_LIAISON", "housing")
 
 
-@pytest.fixture
-def joint_world(world, dongqu, mishu_user):
+def make_joint_world(world, dongqu, mishu_user):
     """A 花苑 case resolving at a meeting of 人社 and 医保, with a 人社 task: one object per model."""
     from meetings.models import Department, JointCase, Meeting, ResolutionTask
 
@@ -986,8 +985,7 @@ def joint_world(world, dongqu, mishu_user):
     }
 
 
-@pytest.fixture
-def mishu_user(db):
+def make_mishu_user():
     return _case_role_user("mishu2", "SECRETARIAT")
 
 
@@ -1331,7 +1329,7 @@ TASKS_INSIDE = {
     "xiqu_viewer": ("yanzhou",),
     "volunteer": (),
     "liaison": (),
-    "secretariat": ("yanzhou",),
+    "secretariat": INSIDE["secretariat"],
 }
 
 
@@ -1398,3 +1396,78 @@ def test_task_pages_of_another_area_are_404(persona, persona_client, world):
             continue
         for url in (f"/tasks/{tasks[name].pk}/", f"/api/tasks/{tasks[name].pk}/"):
             assert client.get(url).status_code == 404, (persona, name, url)
+
+
+# ---------------------------------------------------------------------------------------------
+# One world for the whole module, as TestCase.setUpTestData gives a class: the personas, the four
+# areas, the joint-meeting cases and the employment records are built once, in a transaction
+# rolled back when the module ends; every test runs in a savepoint on top of it (the ``db``
+# fixture's) and gets its own copies of the objects. Building them per test was three quarters
+# of the matrix's time.
+
+SHARED = (
+    "admin_user",
+    "manager",
+    "dongqu",
+    "huayuan",
+    "xiqu",
+    "xiqu_viewer",
+    "household",
+    "volunteer",
+    "world",
+    "mishu_user",
+    "liaison",
+    "secretariat",
+    "zhujian",
+    "joint_world",
+    "eworld",
+)
+
+
+def _build_shared() -> dict:
+    from tests.conftest import PERSONA_MAKERS, make_household, make_volunteer
+    from tests.core.conftest import make_world, make_xiqu_viewer
+    from tests.employment.scoping_matrix import make_eworld
+    from tests.factories import recount_once
+
+    with recount_once():
+        built = {name: make() for name, make in PERSONA_MAKERS.items()}
+        built["household"] = make_household()
+        built["volunteer"] = make_volunteer(built["household"])
+        built["xiqu_viewer"] = make_xiqu_viewer()
+        world = built["world"] = make_world(built["household"])
+        built["mishu_user"] = make_mishu_user()
+        built["liaison"] = make_liaison(world, built["dongqu"])
+        built["secretariat"] = make_secretariat(world, built["xiqu"])
+        built["zhujian"] = make_zhujian(world)
+        built["joint_world"] = make_joint_world(world, built["dongqu"], built["mishu_user"])
+        built["eworld"] = make_eworld(world, built["admin_user"])
+    assert set(built) == set(SHARED)
+    return built
+
+
+@pytest.fixture(scope="module")
+def shared(django_db_setup, django_db_blocker):
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        atomic._from_testcase = True  # a durable block inside a test nests as in a TestCase
+        try:
+            yield _build_shared()
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+def _shared_fixture(name: str):
+    @pytest.fixture(name=name)
+    def fixture(shared, db):
+        return copy.deepcopy(shared[name])
+
+    return fixture
+
+
+for _name in SHARED:
+    globals()[f"_shared_{_name}"] = _shared_fixture(_name)

@@ -98,8 +98,7 @@ class EArea:
         }[model]
 
 
-@pytest.fixture
-def eworld(world, admin_user) -> dict[str, EArea]:
+def make_eworld(world, admin_user) -> dict[str, EArea]:
     posts = {
         "东区": Post.objects.create(town=town("东区街道"), name="保洁员", employer="东区", capacity=10),
         "西区": Post.objects.create(town=town("西区街道"), name="巡逻员", employer="西区", capacity=10),

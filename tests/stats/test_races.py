@@ -3,9 +3,6 @@ either adds its difference to the summary rows; the rows still equal the raw cou
 commit, whether the two people are in two households or in the same one (then the second writer
 waits for the first at the household's locks, which the test checks too)."""
 
-import threading
-import time
-
 import pytest
 from django.db import connection
 
@@ -14,6 +11,7 @@ from households import services
 from stats import selectors
 from stats import services as stats_services
 from tests.factories import HouseholdFactory, UserFactory, community, make_id_number
+from tests.races import hold_until_both, run_together
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="a race needs PostgreSQL"),
@@ -30,48 +28,20 @@ def test_concurrent_writers_in_one_community_leave_exact_counts(monkeypatch, sam
     households = [HouseholdFactory(community=community("花苑社区")) for _ in range(2)]
     if same_household:
         households = [households[0], households[0]]
-    real = stats_services.apply_households
-    arrived, seen = [], []
-
-    def held(*args, **kwargs):
-        # Two households: both people are written (uncommitted) before either recount. One
-        # household: the second writer must already be waiting for the first (on the household's
-        # locks) instead; either way, nobody recounts until the other writer is inside its write.
-        arrived.append(threading.get_ident())
-        deadline = time.monotonic() + 20
-        while len(arrived) < 2 and time.monotonic() < deadline:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
-                if cursor.fetchone()[0]:
-                    seen.append("waits")
-                    break
-            time.sleep(0.05)
-        else:
-            seen.append("both" if len(arrived) == 2 else "alone")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(stats_services, "apply_households", held)
-    errors = []
+    # Two households: both people are written (uncommitted) before either recount. One household:
+    # the second writer must already be waiting for the first (on the household's locks) instead;
+    # either way, nobody recounts until the other writer is inside its write.
+    seen = hold_until_both(monkeypatch, stats_services, "apply_households")
 
     def add(household, name):
-        try:
-            services.person_create(
-                household=household,
-                user=admin,
-                data={"name": name, "relation": c.Relation.OTHER},
-                id_number=make_id_number(),
-            )
-        except BaseException as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-        finally:
-            connection.close()
+        return lambda: services.person_create(
+            household=household,
+            user=admin,
+            data={"name": name, "relation": c.Relation.OTHER},
+            id_number=make_id_number(),
+        )
 
-    threads = [threading.Thread(target=add, args=(h, f"并发{i}")) for i, h in enumerate(households)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not errors, errors
+    run_together(*(add(h, f"并发{i}") for i, h in enumerate(households)))
     assert "alone" not in seen and ("waits" in seen) == same_household, seen
     for user in (admin, worker):
         assert selectors.home_counts(user) == {

@@ -3,7 +3,6 @@ before either adds its -1/+1 to the uptake rows; no count is lost, and the rows 
 counts after both commit. A household move racing a step leaves exact rows too."""
 
 import datetime as dt
-import threading
 import time
 
 import pytest
@@ -17,6 +16,7 @@ from assistance.services import recommendation_transition
 from households import services
 from stats import uptake
 from tests.factories import HouseholdFactory, PersonFactory, UserFactory, community
+from tests.races import hold_until_both, run_together
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="a race needs PostgreSQL"),
@@ -44,53 +44,10 @@ def two_recommendations_in_huayuan():
     return list(Recommendation.objects.order_by("id"))
 
 
-def run_together(*jobs):
-    errors = []
-
-    def run(job):
-        try:
-            job()
-        except BaseException as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not errors, errors
-
-
-def hold_until_both(monkeypatch, name: str):
-    """Each writer waits in ``stats.uptake.<name>`` until the other one is there too (or waits for a
-    lock), so both have written their recommendation before either counts."""
-    real = getattr(uptake, name)
-    arrived, seen = [], []
-
-    def held(*args, **kwargs):
-        arrived.append(threading.get_ident())
-        deadline = time.monotonic() + 20
-        while len(arrived) < 2 and time.monotonic() < deadline:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
-                if cursor.fetchone()[0]:
-                    seen.append("waits")
-                    break
-            time.sleep(0.05)
-        else:
-            seen.append("both" if len(arrived) == 2 else "alone")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(uptake, name, held)
-    return seen
-
-
 def test_two_steps_in_one_community_lose_no_count(monkeypatch, admin_user):
     first, second = two_recommendations_in_huayuan()
     worker = UserFactory(username="race-hy", division=community("花苑社区"))
-    seen = hold_until_both(monkeypatch, "_add")
+    seen = hold_until_both(monkeypatch, uptake, "_add")
     run_together(
         lambda: recommendation_transition(recommendation=first, to=U.OFFERED, user=worker),
         lambda: recommendation_transition(recommendation=second, to=U.APPLIED, user=worker),
@@ -131,7 +88,7 @@ def test_a_step_racing_a_push_that_withdraws_its_recommendation_neither_deadlock
     person = first.person
     person.status = hc.PersonStatus.EXITED
     person.save()
-    seen = hold_until_both(monkeypatch, "recount")
+    seen = hold_until_both(monkeypatch, uptake, "recount")
     refused = []
 
     def step():
