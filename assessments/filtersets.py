@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.filters import IdFilter
+from core.filters import IdFilter, ListedModelChoiceFilter
 from core.models import Task
 from households.filtersets import _communities, _towns
 from households.models import search_matches
@@ -27,8 +27,8 @@ class GroupDecisionFilterSet(filters.FilterSet):
     )
     group = filters.ChoiceFilter(label=_("分类"), choices=c.Group.choices)
     tier = filters.ChoiceFilter(label=_("风险等级"), choices=[t for t in c.Tier.choices if t[0]])
-    town = filters.ModelChoiceFilter(label=_("镇街"), queryset=_towns, field_name="person__town")
-    community = filters.ModelChoiceFilter(
+    town = ListedModelChoiceFilter(label=_("镇街"), queryset=_towns, field_name="person__town")
+    community = ListedModelChoiceFilter(
         label=_("村（社区）"), queryset=_communities, field_name="person__community"
     )
     person = IdFilter(label=_("人员编号"), field_name="person_id")
@@ -77,8 +77,8 @@ class OverrideFilterSet(filters.FilterSet):
     group = filters.ChoiceFilter(label=_("分类"), choices=c.Group.choices)
     verdict = filters.ChoiceFilter(label=_("人工认定"), choices=c.Verdict.choices)
     active = filters.BooleanFilter(label=_("有效"))
-    town = filters.ModelChoiceFilter(label=_("镇街"), queryset=_towns, field_name="person__town")
-    community = filters.ModelChoiceFilter(
+    town = ListedModelChoiceFilter(label=_("镇街"), queryset=_towns, field_name="person__town")
+    community = ListedModelChoiceFilter(
         label=_("村（社区）"), queryset=_communities, field_name="person__community"
     )
     person = IdFilter(label=_("人员编号"), field_name="person_id")
@@ -121,9 +121,9 @@ class TaskFilterSet(filters.FilterSet):
     )
     kind = filters.ChoiceFilter(label=_("类型"), choices=c.TaskKind.choices, empty_label=_("全部"))
     overdue = filters.BooleanFilter(label=_("已逾期"), method="filter_overdue")
-    town = filters.ModelChoiceFilter(label=_("镇街"), queryset=_towns, method="filter_area")
-    community = filters.ModelChoiceFilter(label=_("村（社区）"), queryset=_communities, method="filter_area")
-    assignee = filters.ModelChoiceFilter(label=_("负责人"), queryset=_task_assignees, empty_label=_("全部"))
+    town = ListedModelChoiceFilter(label=_("镇街"), queryset=_towns, method="filter_area")
+    community = ListedModelChoiceFilter(label=_("村（社区）"), queryset=_communities, method="filter_area")
+    assignee = ListedModelChoiceFilter(label=_("负责人"), queryset=_task_assignees, empty_label=_("全部"))
     person = IdFilter(label=_("人员编号"), field_name="person_id")
 
     class Meta:
@@ -170,8 +170,8 @@ class AlertFilterSet(filters.FilterSet):
     source = filters.ChoiceFilter(label=_("来源"), choices=c.AlertSource.choices)
     outcome = filters.ChoiceFilter(label=_("处置结果"), choices=c.AlertOutcome.choices)
     overdue = filters.BooleanFilter(label=_("核实逾期"), method="filter_overdue")
-    town = filters.ModelChoiceFilter(label=_("镇街"), queryset=_towns)
-    community = filters.ModelChoiceFilter(
+    town = ListedModelChoiceFilter(label=_("镇街"), queryset=_towns)
+    community = ListedModelChoiceFilter(
         label=_("村（社区）"), queryset=_communities, field_name="person__community"
     )
     person = IdFilter(label=_("人员编号"), field_name="person_id")
@@ -194,8 +194,8 @@ class VagrantRecordFilterSet(filters.FilterSet):
     source = filters.ChoiceFilter(label=_("登记来源"), choices=c.VagrantSource.choices)
     tracing_status = filters.ChoiceFilter(label=_("寻亲情况"), choices=c.TracingStatus.choices)
     outcome = filters.ChoiceFilter(label=_("去向"), choices=c.VagrantOutcome.choices)
-    town = filters.ModelChoiceFilter(label=_("镇街"), queryset=_towns)
-    community = filters.ModelChoiceFilter(label=_("村（社区）"), queryset=_communities)
+    town = ListedModelChoiceFilter(label=_("镇街"), queryset=_towns)
+    community = ListedModelChoiceFilter(label=_("村（社区）"), queryset=_communities)
     found_after = filters.DateFilter(label=_("发现日期起"), field_name="found_on", lookup_expr="gte")
     found_before = filters.DateFilter(label=_("发现日期止"), field_name="found_on", lookup_expr="lte")
 

@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.filters import IdFilter
+from core.filters import IdFilter, ListedModelChoiceFilter
 from households import choices as hc
 from households.filtersets import _communities, _towns
 from households.models import Division, Person
@@ -25,11 +25,11 @@ YES_NO = [("yes", _("是")), ("no", _("否"))]
 
 
 def _town_filter(path="person__household__town"):
-    return filters.ModelChoiceFilter(label=_("镇街"), queryset=_towns, field_name=path, empty_label=ALL)
+    return ListedModelChoiceFilter(label=_("镇街"), queryset=_towns, field_name=path, empty_label=ALL)
 
 
 def _community_filter(path="person__household__community"):
-    return filters.ModelChoiceFilter(
+    return ListedModelChoiceFilter(
         label=_("村（社区）"), queryset=_communities, field_name=path, empty_label=ALL
     )
 
@@ -103,7 +103,7 @@ class TrainingFilterSet(_PersonSearch):
 
 class PostFilterSet(filters.FilterSet):
     q = filters.CharFilter(label=_("搜索"), method="filter_q", help_text=_("岗位名称或用人单位"))
-    town = filters.ModelChoiceFilter(label=_("镇街"), queryset=_towns, empty_label=ALL)
+    town = ListedModelChoiceFilter(label=_("镇街"), queryset=_towns, empty_label=ALL)
     vacancy = filters.ChoiceFilter(
         label=_("有空岗"), choices=YES_NO, method="filter_vacancy", empty_label=ALL
     )
@@ -210,8 +210,8 @@ class SurveyHouseholdFilterSet(filters.FilterSet):
         label=_("摸排情况"), choices=SURVEY_STATE_CHOICES, method="filter_state", empty_label=None
     )
     # The towns of the survey page's rows (a community worker's own town too).
-    town = filters.ModelChoiceFilter(label=_("镇街"), queryset=_progress_towns, empty_label=ALL)
-    community = filters.ModelChoiceFilter(label=_("村（社区）"), queryset=_communities, empty_label=ALL)
+    town = ListedModelChoiceFilter(label=_("镇街"), queryset=_progress_towns, empty_label=ALL)
+    community = ListedModelChoiceFilter(label=_("村（社区）"), queryset=_communities, empty_label=ALL)
     since = filters.DateFilter(
         label=_("联系日期起"), method="filter_since", widget=forms.DateInput(attrs={"type": "date"})
     )

@@ -6,7 +6,7 @@ import django_filters as filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.filters import IdFilter
+from core.filters import IdFilter, ListedModelChoiceFilter
 
 from . import choices as c
 from .models import AssistanceStatus, Division, Household, Person, search_matches
@@ -46,8 +46,8 @@ class HouseholdFilterSet(filters.FilterSet):
     q = filters.CharFilter(
         label=_("搜索"), method="filter_q", help_text=_("姓名、拼音首字母、身份证号后4-6位或完整号码")
     )
-    town = filters.ModelChoiceFilter(label=_("镇街"), queryset=_towns)
-    community = filters.ModelChoiceFilter(label=_("村（社区）"), queryset=_communities)
+    town = ListedModelChoiceFilter(label=_("镇街"), queryset=_towns)
+    community = ListedModelChoiceFilter(label=_("村（社区）"), queryset=_communities)
     status = filters.ChoiceFilter(label=_("状态"), choices=c.RecordStatus.choices)
     housing = filters.ChoiceFilter(label=_("住房情况"), choices=c.Housing.choices)
     safety_grade = filters.ChoiceFilter(label=_("房屋安全等级"), choices=c.SafetyGrade.choices)
@@ -95,10 +95,8 @@ class PersonFilterSet(filters.FilterSet):
     )
     id_number = filters.CharFilter(label=_("身份证号码"), method="filter_id_number")
     household = IdFilter(label=_("家庭编号"), field_name="household_id")
-    town = filters.ModelChoiceFilter(label=_("镇街"), queryset=_towns, field_name="town")
-    community = filters.ModelChoiceFilter(
-        label=_("村（社区）"), queryset=_communities, field_name="community"
-    )
+    town = ListedModelChoiceFilter(label=_("镇街"), queryset=_towns, field_name="town")
+    community = ListedModelChoiceFilter(label=_("村（社区）"), queryset=_communities, field_name="community")
     sex = filters.ChoiceFilter(label=_("性别"), choices=c.Sex.choices)
     relation = filters.ChoiceFilter(label=_("与户主关系"), choices=c.Relation.choices)
     status = filters.ChoiceFilter(label=_("状态"), choices=c.PersonStatus.choices)

@@ -6,7 +6,7 @@ import django_filters as filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.filters import IdFilter
+from core.filters import IdFilter, ListedModelChoiceFilter
 from households.filtersets import _communities, _towns
 
 from . import choices as c
@@ -26,10 +26,10 @@ class JointCaseFilterSet(filters.FilterSet):
         label=_("办理情况"), choices=OPEN_CHOICES, method="filter_state", empty_label=_("全部")
     )
     status = filters.ChoiceFilter(label=_("状态"), choices=c.CaseStatus.choices, empty_label=_("全部"))
-    town = filters.ModelChoiceFilter(
+    town = ListedModelChoiceFilter(
         label=_("镇街"), queryset=_towns, field_name="household__town", empty_label=_("全部")
     )
-    community = filters.ModelChoiceFilter(
+    community = ListedModelChoiceFilter(
         label=_("村（社区）"), queryset=_communities, field_name="household__community", empty_label=_("全部")
     )
     meeting = IdFilter(label=_("会议"), field_name="meeting_id", widget=forms.HiddenInput)
@@ -64,13 +64,13 @@ class ResolutionTaskFilterSet(filters.FilterSet):
         empty_label=_("全部"),
     )
     status = filters.ChoiceFilter(label=_("状态"), choices=c.TaskStatus.choices, empty_label=_("全部"))
-    department = filters.ModelChoiceFilter(label=_("责任单位"), queryset=_departments, empty_label=_("全部"))
+    department = ListedModelChoiceFilter(label=_("责任单位"), queryset=_departments, empty_label=_("全部"))
     case = IdFilter(label=_("案件"), field_name="case_id", widget=forms.HiddenInput)
     # The managers' dashboard links here per area (issue #14).
-    town = filters.ModelChoiceFilter(
+    town = ListedModelChoiceFilter(
         label=_("镇街"), queryset=_towns, field_name="case__household__town", empty_label=_("全部")
     )
-    community = filters.ModelChoiceFilter(
+    community = ListedModelChoiceFilter(
         label=_("村（社区）"),
         queryset=_communities,
         field_name="case__household__community",

@@ -4,7 +4,7 @@ import django_filters as filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.filters import IdFilter
+from core.filters import IdFilter, ListedModelChoiceFilter
 from households.filtersets import _communities, _towns
 
 from . import choices as c
@@ -32,10 +32,10 @@ class TeamFilterSet(filters.FilterSet):
     q = filters.CharFilter(label=_("队伍名称"), field_name="name", lookup_expr="icontains")
     team_type = filters.ChoiceFilter(label=_("队伍类型"), choices=c.TeamType.choices, empty_label=_("全部"))
     # field_name: the schema reads its type (an id) from the model field; the method does the filtering
-    town = filters.ModelChoiceFilter(
+    town = ListedModelChoiceFilter(
         label=_("镇街"), queryset=_towns, field_name="division", method="filter_town"
     )
-    community = filters.ModelChoiceFilter(label=_("村（社区）"), queryset=_communities, field_name="division")
+    community = ListedModelChoiceFilter(label=_("村（社区）"), queryset=_communities, field_name="division")
 
     class Meta:
         model = Team
@@ -75,8 +75,8 @@ class VisitFilterSet(filters.FilterSet):
         distinct=True,
         empty_label=_("全部"),
     )
-    town = filters.ModelChoiceFilter(label=_("镇街"), queryset=_towns, field_name="household__town")
-    community = filters.ModelChoiceFilter(
+    town = ListedModelChoiceFilter(label=_("镇街"), queryset=_towns, field_name="household__town")
+    community = ListedModelChoiceFilter(
         label=_("村（社区）"), queryset=_communities, field_name="household__community"
     )
     team = IdFilter(label=_("队伍"), field_name="team_id", widget=forms.HiddenInput)
@@ -90,8 +90,8 @@ class VisitFilterSet(filters.FilterSet):
 class ActivityFilterSet(filters.FilterSet):
     held_on = _date_range("held_on", _("活动日期"))
     kind = filters.ChoiceFilter(label=_("活动类型"), choices=c.ActivityKind.choices, empty_label=_("全部"))
-    town = filters.ModelChoiceFilter(label=_("镇街"), queryset=_towns)
-    community = filters.ModelChoiceFilter(label=_("村（社区）"), queryset=_communities)
+    town = ListedModelChoiceFilter(label=_("镇街"), queryset=_towns)
+    community = ListedModelChoiceFilter(label=_("村（社区）"), queryset=_communities)
     team = IdFilter(label=_("队伍"), field_name="organiser_team_id", widget=forms.HiddenInput)
 
     class Meta:
@@ -107,8 +107,8 @@ class ScheduleFilterSet(filters.FilterSet):
     state = filters.ChoiceFilter(
         label=_("探访情况"), choices=QUEUE_STATE_CHOICES, method="filter_state", empty_label=None
     )
-    town = filters.ModelChoiceFilter(label=_("镇街"), queryset=_towns)
-    community = filters.ModelChoiceFilter(label=_("村（社区）"), queryset=_communities)
+    town = ListedModelChoiceFilter(label=_("镇街"), queryset=_towns)
+    community = ListedModelChoiceFilter(label=_("村（社区）"), queryset=_communities)
     team = IdFilter(label=_("队伍"), method="filter_team", widget=forms.HiddenInput)
 
     class Meta:

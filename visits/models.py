@@ -239,7 +239,9 @@ class Visit(models.Model):
         ordering = ["-visited_on", "-id"]
         indexes = [
             models.Index(fields=["household", "-visited_on"]),
-            models.Index(fields=["visited_on"]),
+            # Ranges of days in the list's order (newest first, then id): a page of a year's
+            # 2.4M visits reads 25 entries, no sort (visits 0010 replaced a visited_on index).
+            models.Index(fields=["visited_on", "id"], name="visit_visited_on_id"),
             # Few visits name a next date: the "next date passed" set reads only those.
             models.Index(
                 fields=["next_due_on"], condition=Q(next_due_on__isnull=False), name="visit_next_due"
@@ -426,6 +428,9 @@ class HouseholdSchedule(models.Model):
             models.Index(
                 fields=["due_on", "household"], condition=Q(paired=True), name="schedule_city_queue"
             ),
+            # Every household requiring visits, paired or not (the dashboard's 需探访 number links
+            # to them): the city's list in its order without sorting 360k rows at 1M persons.
+            models.Index(fields=["due_on", "household"], name="schedule_city_due"),
         ]
 
     def __str__(self):

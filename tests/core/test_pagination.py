@@ -98,3 +98,49 @@ def test_a_cursor_page_starts_the_index_range_at_its_cursor():
     sql = str(rows.filter(_beyond(keys, [dt.date(2026, 6, 1), 7], True))[:26].query)
     assert "OFFSET" not in sql.upper()
     assert '"due_on" >= 2026-06-01' in sql and '"household_id" > 7' in sql
+
+
+def _planner_says(monkeypatch, rows: int | None) -> list[str]:
+    """The planner's estimate is ``rows``; the list returned records each exact count made."""
+    from core import pagination
+
+    counted = []
+    real = CappedPaginator._count
+
+    def count(self):
+        counted.append("count")
+        return real(self)
+
+    monkeypatch.setattr(CappedPaginator, "planned_rows", property(lambda self: rows))
+    monkeypatch.setattr(CappedPaginator, "_count", count)
+    monkeypatch.setattr(CappedPaginator, "cap", 15)
+    monkeypatch.setattr(pagination, "TRUST_ESTIMATE_ABOVE", 150)
+    return counted
+
+
+def test_a_list_the_planner_puts_far_past_the_cap_is_not_counted(monkeypatch, login, admin_user):
+    for _ in range(40):
+        HouseholdFactory(community=community("花苑社区"))
+    counted = _planner_says(monkeypatch, 5_000)
+    page = login(admin_user).get("/households/", {"per_page": 10}).content.decode()
+    assert counted == [] and "共 15+ 条" in page, re.findall(r"共[^<]*", page)
+    assert "约 5000 条" in page, re.findall(r"共[^<]*", page)
+
+
+def test_a_wrong_estimate_is_found_by_its_short_page_and_the_list_counted(monkeypatch, login, admin_user):
+    for _ in range(12):
+        HouseholdFactory(community=community("花苑社区"))
+    counted = _planner_says(monkeypatch, 5_000)  # 12 rows in truth
+    client = login(admin_user)
+    assert "共 15+ 条" in client.get("/households/", {"per_page": 10}).content.decode()
+    assert counted == []  # page 1 is full: nothing tells the estimate is wrong yet
+    response = client.get("/households/", {"per_page": 10, "page": 2})  # rows 11-12: short
+    assert counted == ["count"]
+    assert response.status_code == 200 and response.context["page_obj"].number == 2
+    assert len(response.context["object_list"]) == 2 and "共 12 条" in response.content.decode()
+
+
+def test_no_estimate_means_an_exact_count(monkeypatch, login, admin_user, thirty):
+    counted = _planner_says(monkeypatch, None)  # SQLite, or a plan that failed
+    page = login(admin_user).get("/households/", {"per_page": 10}).content.decode()
+    assert counted == ["count"] and "共 15+ 条" in page

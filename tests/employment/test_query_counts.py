@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from employment import services
 from employment.models import Post
-from tests.factories import town
+from tests.factories import recount_once, town
 
 from .conftest import TODAY, jobless
 
@@ -38,6 +38,11 @@ PAGES = [
 
 
 def add_people(n: int, user) -> None:
+    with recount_once():  # the summary rows once for all of them, not after each write
+        _add_people(n, user)
+
+
+def _add_people(n: int, user) -> None:
     for i in range(n):
         person = jobless()
         post = Post.objects.create(town=town("东区街道"), name=f"岗位{i}", employer="东区", capacity=2)

@@ -26,7 +26,11 @@ def test_an_edit_is_rescreened_by_the_worker(celery_worker_on_redis, huayuan):
     assert wait_for(
         lambda: GroupDecision.objects.filter(person=elder, group="elderly", active=True).exists(), timeout=30
     )
-    assert Job.objects.filter(kind="rescreen", status=Job.Status.SUCCEEDED).exists()
+    # The job writes the decision, then (in its own commit) its state: under load the check above
+    # can see the first before the second.
+    assert wait_for(
+        lambda: Job.objects.filter(kind="rescreen", status=Job.Status.SUCCEEDED).exists(), timeout=30
+    )
 
 
 def test_a_large_import_runs_as_a_job_on_the_worker(celery_worker_on_redis, admin_user, tmp_path, settings):
